@@ -1,0 +1,16 @@
+export { ConfigError, isConfigError, formatProblem, type SettingProblem } from './errors.ts';
+export { CLOUDS, CLOUD_ENDPOINTS, type Cloud } from './clouds.ts';
+export { maskIdentifier } from './mask.ts';
+export { normalizePem } from './pem.ts';
+export {
+  readDedupeSettings,
+  readDevoSettings,
+  readO365Settings,
+  readStorageSettings,
+  filterMegabytes,
+  type O365Settings,
+} from './readers.ts';
+export { ALL_SETTINGS } from './schema.ts';
+export { renderSettingsTable } from './docs.ts';
+export type { Env, SettingSpec } from './spec.ts';
+export type { DedupeSettings, DevoSettings, StorageSettings } from './settings-types.ts';

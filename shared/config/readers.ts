@@ -1,0 +1,206 @@
+import type { Cloud } from './clouds.ts';
+import { ConfigError, type SettingProblem } from './errors.ts';
+import { normalizePem, parseCertificates, parsePrivateKey } from './pem.ts';
+import * as S from './schema.ts';
+import type { DedupeSettings, DevoSettings, StorageSettings } from './settings-types.ts';
+import { collect, rawValue, type Env, type SettingSpec } from './spec.ts';
+
+export interface O365Settings {
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  cloud: Cloud;
+  authorityHost: string;
+}
+
+/** Runs `body` with a problem list and throws one ConfigError naming every problem found. */
+function readAll<T>(body: (problems: SettingProblem[]) => T): T {
+  const problems: SettingProblem[] = [];
+  const result = body(problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return result;
+}
+
+function missing(spec: SettingSpec<unknown>, fix: string): SettingProblem {
+  return { errorId: spec.errorId, setting: spec.name, problem: 'is not set.', fix };
+}
+
+export function readO365Settings(env: Env): O365Settings {
+  return readAll((problems) => {
+    const tenantId = collect(S.tenantId, env, problems);
+    const clientId = collect(S.clientId, env, problems);
+    const clientSecret = collect(S.clientSecret, env, problems);
+    const cloud = collect(S.cloud, env, problems);
+    const authorityHost = collect(S.authorityHost, env, problems);
+    for (const [spec, value] of [
+      [S.tenantId, tenantId],
+      [S.clientId, clientId],
+      [S.clientSecret, clientSecret],
+    ] as const) {
+      if (value === undefined && rawValue(env, spec.name) === undefined) problems.push(missing(spec, spec.fix));
+    }
+    return { tenantId, clientId, clientSecret, cloud, authorityHost } as O365Settings;
+  });
+}
+
+export function readDevoSettings(env: Env): DevoSettings {
+  return readAll((problems) => {
+    const settings: DevoSettings = {
+      host: collect(S.devoHost, env, problems) as string,
+      port: collect(S.devoPort, env, problems) as number,
+      tls: collect(S.devoTls, env, problems),
+      compression: collect(S.devoCompression, env, problems),
+    };
+    if (settings.tls) Object.assign(settings, readDevoCredentials(env, problems));
+    return settings;
+  });
+}
+
+/** Reads and cross-checks the client certificate, key and chain, so a bad upload fails here and not at 2 a.m. */
+function readDevoCredentials(env: Env, problems: SettingProblem[]): Pick<DevoSettings, 'cert' | 'key' | 'chain'> {
+  const pem = (spec: typeof S.devoCert): string | undefined => {
+    const raw = collect(spec, env, problems);
+    if (raw === undefined) {
+      if (rawValue(env, spec.name) === undefined)
+        problems.push(missing(spec, `${spec.fix} Or set DEVO_TLS=false for a plain-TCP in-house relay.`));
+      return undefined;
+    }
+    return normalizePem(raw);
+  };
+  const cert = pem(S.devoCert);
+  const key = pem(S.devoKey);
+  const chain = pem(S.devoChain);
+  const problem = (spec: SettingSpec<unknown>, text: string, fix: string): void => {
+    problems.push({ errorId: spec.errorId, setting: spec.name, problem: text, fix });
+  };
+
+  const [leaf] = cert === undefined ? [] : certificatesOrProblem(cert, S.devoCert, problem);
+  if (chain !== undefined) certificatesOrProblem(chain, S.devoChain, problem);
+  if (leaf !== undefined && Date.parse(leaf.validTo) < Date.now()) {
+    problem(S.devoCert, `the certificate expired on ${leaf.validTo}.`, 'download a current certificate from Devo.');
+  }
+  if (key !== undefined) {
+    try {
+      const keyObject = parsePrivateKey(key);
+      if (leaf !== undefined && !leaf.checkPrivateKey(keyObject)) {
+        problem(
+          S.devoKey,
+          'is not the private key of DEVO_CERT.',
+          'upload the key that was downloaded with the certificate.',
+        );
+      }
+    } catch {
+      const encrypted = /ENCRYPTED/.test(key);
+      problem(
+        S.devoKey,
+        encrypted ? 'is an encrypted private key.' : 'is not a PEM private key.',
+        encrypted ? 'export the key without a passphrase (openssl pkey -in key.pem -out plain.pem).' : S.devoKey.fix,
+      );
+    }
+  }
+  return { cert, key, chain };
+}
+
+function certificatesOrProblem(
+  text: string,
+  spec: typeof S.devoCert,
+  problem: (spec: SettingSpec<unknown>, text: string, fix: string) => void,
+): ReturnType<typeof parseCertificates> {
+  try {
+    const certs = parseCertificates(text);
+    if (certs.length > 0) return certs;
+    problem(spec, 'contains no PEM certificate (-----BEGIN CERTIFICATE-----).', spec.fix);
+  } catch {
+    problem(spec, 'contains a damaged PEM certificate.', spec.fix);
+  }
+  return [];
+}
+
+export function readDedupeSettings(env: Env): DedupeSettings {
+  return readAll((problems) => {
+    const capacity = collect(S.bloomFilterSize, env, problems) as number;
+    const bufferSize = collect(S.bloomFilterBufferSize, env, problems) as number;
+    const errorRate = collect(S.bloomFilterErrorRate, env, problems);
+    if (capacity !== undefined && bufferSize !== undefined && bufferSize >= capacity) {
+      problems.push({
+        errorId: S.bloomFilterBufferSize.errorId,
+        setting: S.bloomFilterBufferSize.name,
+        problem: `${bufferSize} is not smaller than BLOOM_FILTER_SIZE (${capacity}).`,
+        fix: 'keep the buffer well below the filter size (the default is 1%).',
+      });
+    }
+    const megabytes = capacity !== undefined && errorRate !== undefined ? filterMegabytes(capacity, errorRate) : 0;
+    if (megabytes > MAX_FILTER_MEGABYTES) {
+      problems.push({
+        errorId: S.bloomFilterSize.errorId,
+        setting: S.bloomFilterSize.name,
+        problem: `${capacity} records at BLOOM_FILTER_ERROR_RATE ${errorRate} need ${Math.round(megabytes)} MB per filter (limit ${MAX_FILTER_MEGABYTES} MB).`,
+        fix: 'lower BLOOM_FILTER_SIZE or raise BLOOM_FILTER_ERROR_RATE.',
+      });
+    }
+    return { capacity, bufferSize, errorRate };
+  });
+}
+
+/** Each collector holds one filter in memory; five of these must fit a Flex Consumption instance. */
+export const MAX_FILTER_MEGABYTES = 256;
+
+/** Size of an optimal Bloom filter: n·ln(1/p)/ln(2)² bits. */
+export function filterMegabytes(capacity: number, errorRate: number): number {
+  return (capacity * Math.log(1 / errorRate)) / Math.LN2 ** 2 / 8 / 1e6;
+}
+
+export function readStorageSettings(env: Env): StorageSettings {
+  return readAll((problems) => {
+    const tableName = collect(S.stateTableName, env, problems) as string;
+    const containerName = collect(S.stateContainerName, env, problems) as string;
+    const connectionString = collect(S.storageConnectionString, env, problems);
+    if (connectionString !== undefined) {
+      const problem = connectionStringProblem(connectionString);
+      if (problem !== undefined)
+        problems.push({
+          errorId: S.storageConnectionString.errorId,
+          setting: S.storageConnectionString.name,
+          problem,
+          fix: S.storageConnectionString.fix,
+        });
+      return { kind: 'connectionString', connectionString, tableName, containerName };
+    }
+    const accountName = collect(S.storageAccountName, env, problems);
+    const blobServiceUri = collect(S.storageBlobServiceUri, env, problems) ?? accountUri(accountName, 'blob');
+    const tableServiceUri = collect(S.storageTableServiceUri, env, problems) ?? accountUri(accountName, 'table');
+    collect(S.storageCredential, env, problems);
+    const clientId = collect(S.storageClientId, env, problems);
+    if (blobServiceUri === undefined || tableServiceUri === undefined) {
+      if (problems.length === 0) problems.push(missing(S.storageConnectionString, S.storageConnectionString.fix));
+      return undefined as never;
+    }
+    return {
+      kind: 'identity',
+      blobServiceUri,
+      tableServiceUri,
+      tableName,
+      containerName,
+      ...(clientId === undefined ? {} : { clientId }),
+    };
+  });
+}
+
+function accountUri(accountName: string | undefined, service: 'blob' | 'table'): string | undefined {
+  return accountName === undefined ? undefined : `https://${accountName}.${service}.core.windows.net`;
+}
+
+/** Checks the shape of a storage connection string without ever quoting it (it holds the account key). */
+export function connectionStringProblem(value: string): string | undefined {
+  const pairs = new Map<string, string>();
+  for (const part of value.split(';')) {
+    if (part.trim() === '') continue;
+    const eq = part.indexOf('=');
+    if (eq <= 0) return 'is not a connection string of Key=Value pairs separated by semicolons.';
+    pairs.set(part.slice(0, eq).trim().toLowerCase(), part.slice(eq + 1).trim());
+  }
+  if (pairs.get('usedevelopmentstorage')?.toLowerCase() === 'true') return undefined;
+  if (pairs.has('accountname') && pairs.has('accountkey')) return undefined;
+  if (pairs.has('sharedaccesssignature') && pairs.has('blobendpoint') && pairs.has('tableendpoint')) return undefined;
+  return 'has neither AccountName and AccountKey, nor a SharedAccessSignature with BlobEndpoint and TableEndpoint.';
+}
