@@ -1,0 +1,1 @@
+export { createCredential, createTokenSource, scopeFor, type CredentialSettings, type TokenSource } from './credential.ts';

@@ -1,0 +1,97 @@
+/**
+ * Splits a streamed JSON array into the raw text of its elements without parsing them, so a blob of tens of MB is
+ * never held whole and each record reaches Devo exactly as Microsoft sent it. Whitespace between tokens is dropped,
+ * which turns a pretty-printed record into one line while leaving every string (and so every escaped `\n`) untouched.
+ */
+export class JsonArraySplitter {
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  private started = false;
+  private ended = false;
+  private readonly decoder = new TextDecoder('utf-8', { fatal: false });
+  /** Bytes of the current element, kept as byte chunks so UTF-8 sequences split across chunks survive. */
+  private pieces: Uint8Array[] = [];
+  private elementStart = -1;
+
+  /** Feeds the next chunk (not to be reused by the caller); returns the elements it completed, as UTF-8 text. */
+  push(chunk: Uint8Array): string[] {
+    const out: string[] = [];
+    let i = 0;
+    const n = chunk.length;
+    // An element that began in an earlier chunk continues at this chunk's first byte.
+    if (this.depth > 0 || this.inString) this.elementStart = 0;
+    while (i < n) {
+      const c = chunk[i] as number;
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (c === 0x5c) this.escaped = true;
+        else if (c === 0x22) this.inString = false;
+        i += 1;
+        continue;
+      }
+      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) {
+        // Whitespace outside strings: cut it out of the element being collected.
+        if (this.elementStart >= 0) {
+          this.pieces.push(chunk.subarray(this.elementStart, i));
+          this.elementStart = -1;
+        }
+        i += 1;
+        continue;
+      }
+      if (!this.started) {
+        if (c !== 0x5b) throw new SyntaxError(`expected a JSON array, found ${JSON.stringify(String.fromCharCode(c))}`);
+        this.started = true;
+        i += 1;
+        continue;
+      }
+      if (this.ended) throw new SyntaxError('unexpected data after the end of the JSON array');
+      if (this.depth === 0) {
+        if (c === 0x5d) {
+          this.ended = true;
+          i += 1;
+          continue;
+        }
+        if (c === 0x2c) {
+          i += 1;
+          continue;
+        }
+        if (c !== 0x7b && this.elementStart < 0 && this.pieces.length === 0) {
+          throw new SyntaxError(`expected a record object in the JSON array, found ${JSON.stringify(String.fromCharCode(c))}`);
+        }
+      }
+      if (this.elementStart < 0) this.elementStart = i;
+      if (c === 0x22) this.inString = true;
+      else if (c === 0x7b || c === 0x5b) this.depth += 1;
+      else if (c === 0x7d || c === 0x5d) {
+        this.depth -= 1;
+        if (this.depth < 0) throw new SyntaxError('unbalanced brackets in JSON array');
+      }
+      i += 1;
+      if (this.depth === 0 && !this.inString) {
+        this.pieces.push(chunk.subarray(this.elementStart, i));
+        this.elementStart = -1;
+        out.push(this.takeElement());
+      }
+    }
+    if (this.elementStart >= 0) {
+      // Copy: the caller may reuse the chunk's memory.
+      this.pieces.push(chunk.slice(this.elementStart));
+      this.elementStart = -1;
+    }
+    return out;
+  }
+
+  /** Throws unless the whole array was seen: a truncated blob must not look like a complete one. */
+  end(): void {
+    if (!this.started) throw new SyntaxError('empty response instead of a JSON array');
+    if (!this.ended || this.pieces.length > 0) throw new SyntaxError('the JSON array was cut off before its end');
+  }
+
+  private takeElement(): string {
+    const pieces = this.pieces;
+    this.pieces = [];
+    if (pieces.length === 1) return this.decoder.decode(pieces[0]);
+    return this.decoder.decode(Buffer.concat(pieces));
+  }
+}

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { JsonArraySplitter } from '../../shared/management/json-array-splitter.ts';
+
+/** Feeds `text` in chunks of `size` bytes and returns every element. */
+function split(text: string, size: number): string[] {
+  const bytes = Buffer.from(text, 'utf8');
+  const splitter = new JsonArraySplitter();
+  const out: string[] = [];
+  for (let i = 0; i < bytes.length; i += size) out.push(...splitter.push(bytes.subarray(i, i + size)));
+  splitter.end();
+  return out;
+}
+
+const records = [
+  '{"Id":"1","Workload":"Exchange","Subject":"Résumé – 東京 🎉"}',
+  '{"Id":"2","Nested":{"a":[1,2,{"b":"]}\\"["}]},"Text":"line1\\nline2"}',
+  '{"Id":"3","Empty":{},"List":[]}',
+];
+
+describe('JsonArraySplitter', () => {
+  it('returns each record exactly as sent, whatever the chunk size', () => {
+    const text = `[${records.join(',')}]`;
+    for (const size of [1, 2, 3, 7, 64, 1 << 20]) assert.deepEqual(split(text, size), records, `chunk size ${size}`);
+  });
+
+  it('makes pretty-printed records one line without touching strings', () => {
+    const pretty = JSON.stringify(records.map((r) => JSON.parse(r)), null, 2);
+    const out = split(pretty, 5);
+    assert.deepEqual(out, records.map((r) => JSON.stringify(JSON.parse(r))));
+    assert.ok(out.every((r) => !r.includes('\n')));
+  });
+
+  it('accepts an empty array', () => {
+    assert.deepEqual(split(' [ ] ', 1), []);
+  });
+
+  it('rejects an error object, a truncated array and non-record elements', () => {
+    assert.throws(() => split('{"error":{"code":"AF20051"}}', 4), /expected a JSON array/);
+    assert.throws(() => split(`[${records[0]},{"Id":"2"`, 4), /cut off/);
+    assert.throws(() => split('[1,2]', 4), /expected a record object/);
+    assert.throws(() => split('', 4), /empty response/);
+  });
+});
