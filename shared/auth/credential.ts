@@ -32,6 +32,8 @@ export function scopeFor(resource: string): string {
 export interface TokenSource {
   /** A valid access token, refreshed ahead of expiry. */
   getToken(): Promise<string>;
+  /** Forgets the cached token, after the API answered 401 to it. */
+  invalidate(): void;
 }
 
 /**
@@ -54,6 +56,9 @@ export function createTokenSource(credential: TokenCredential, scope: string, re
         pending = undefined;
       });
       return pending;
+    },
+    invalidate() {
+      cached = undefined;
     },
   };
 }

@@ -14,8 +14,11 @@ export interface RetryEvent {
 export interface HttpClientOptions {
   /** Origins (`https://host[:port]`) requests may go to; anything else fails before a byte is sent. */
   allowedOrigins: readonly string[];
-  /** Adds `Authorization: Bearer` to requests for exactly this origin, and to no other. */
-  bearer?: { origin: string; getToken: () => Promise<string> };
+  /**
+   * Adds `Authorization: Bearer` to requests for exactly this origin, and to no other. A 401 answer drops the cached
+   * token (`invalidate`) and repeats the request once with a fresh one.
+   */
+  bearer?: { origin: string; getToken: () => Promise<string>; invalidate?: () => void };
   /** Per-attempt time limit. */
   timeoutMs: number;
   retryLimit: number;
@@ -40,6 +43,7 @@ export function createHttpClient(options: HttpClientOptions): Got {
   const allowed = new Set(options.allowedOrigins.map((o) => new URL(o).origin));
   const limiter = options.requestsPerSecond === undefined ? unlimited : createRateLimiter({ perSecond: options.requestsPerSecond });
   const bearerOrigin = options.bearer === undefined ? undefined : new URL(options.bearer.origin).origin;
+  const renewedRequests = new WeakSet<object>();
 
   return got.extend({
     timeout: { request: options.timeoutMs },
@@ -50,7 +54,9 @@ export function createHttpClient(options: HttpClientOptions): Got {
       methods: ['GET', 'POST', 'PUT', 'HEAD', 'DELETE', 'OPTIONS'],
       maxRetryAfter: options.maxRetryDelayMs,
       enforceRetryRules: false,
-      calculateDelay: ({ attemptCount, error, retryAfter }) => {
+      calculateDelay: ({ attemptCount, error, retryAfter, computedValue }) => {
+        // got's own retry after a token renewal (afterResponse hook): keep its immediate retry.
+        if (error.name === 'RetryError') return computedValue;
         const delayMs = retryDelay({
           attemptCount,
           limit: options.retryLimit,
@@ -75,6 +81,15 @@ export function createHttpClient(options: HttpClientOptions): Got {
       },
     },
     hooks: {
+      afterResponse: [
+        (response, retryWithMergedOptions) => {
+          const renewable = response.statusCode === 401 && options.bearer?.invalidate !== undefined;
+          if (!renewable || response.request.retryCount > 0 || renewedRequests.has(response.request)) return response;
+          renewedRequests.add(response.request);
+          options.bearer?.invalidate?.();
+          return retryWithMergedOptions({});
+        },
+      ],
       beforeRequest: [
         async (request) => {
           const url = request.url instanceof URL ? request.url : new URL(String(request.url));

@@ -34,6 +34,8 @@ describe('shared HTTP client', () => {
         res.writeHead(403, { 'content-type': 'application/json' }).end('{"error":{"code":"AF429","message":"Too many requests"}}');
       } else if (req.url === '/forbidden') {
         res.writeHead(403, { 'content-type': 'application/json' }).end('{"error":{"code":"AF10001"}}');
+      } else if (req.url === '/expired-token' && req.headers.authorization !== 'Bearer token-2') {
+        res.writeHead(401).end('{"error":{"code":"InvalidAuthenticationToken"}}');
       } else if (req.url === '/slow' && n === 1) {
         setTimeout(() => res.end('late'), 1500);
       } else {
@@ -47,10 +49,10 @@ describe('shared HTTP client', () => {
     foreign.server.close();
   });
 
-  const client = (retries: RetryEvent[] = []) =>
+  const client = (retries: RetryEvent[] = [], bearer = { origin: '', getToken: async () => 'token-123' } as { origin: string; getToken: () => Promise<string>; invalidate?: () => void }) =>
     createHttpClient({
       allowedOrigins: [api.origin],
-      bearer: { origin: api.origin, getToken: async () => 'token-123' },
+      bearer: { ...bearer, origin: api.origin },
       timeoutMs: 500,
       retryLimit: 3,
       maxRetryDelayMs: 2000,
@@ -85,6 +87,16 @@ describe('shared HTTP client', () => {
     assert.equal(await client()(`${api.origin}/af429`).text(), 'ok 3');
     await assert.rejects(client()(`${api.origin}/forbidden`).text(), /403/);
     assert.equal(attempts.get('/forbidden'), 1);
+  });
+
+  it('renews the token once after a 401, and gives up if the new one is refused too', async () => {
+    let issued = 1;
+    const bearer = { origin: '', getToken: async () => `token-${issued}`, invalidate: () => (issued += 1) };
+    assert.equal(await client([], bearer)(`${api.origin}/expired-token`).text(), `ok 2`);
+    assert.equal(issued, 2);
+    issued = 5;
+    await assert.rejects(client([], bearer)(`${api.origin}/expired-token`).text(), /401/);
+    assert.equal(issued, 6, 'renewed once only');
   });
 
   it('retries a request that timed out', async () => {
