@@ -1,4 +1,4 @@
-import { ALL_SETTINGS } from './schema.ts';
+import { ALL_SETTINGS } from './schema/index.ts';
 import type { SettingSpec } from './spec.ts';
 
 const escapeCell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -36,7 +36,8 @@ export const SETTINGS_TABLE_END = '<!-- settings-table:end -->';
 export function renderReadmeWithSettings(readme: string): string {
   const start = readme.indexOf(SETTINGS_TABLE_START);
   const end = readme.indexOf(SETTINGS_TABLE_END);
-  if (start < 0 || end < start) throw new Error(`README.md lacks the ${SETTINGS_TABLE_START} ... ${SETTINGS_TABLE_END} markers`);
+  if (start < 0 || end < start)
+    throw new Error(`README.md lacks the ${SETTINGS_TABLE_START} ... ${SETTINGS_TABLE_END} markers`);
   return `${readme.slice(0, start)}${SETTINGS_TABLE_START}\n${renderSettingsTable()}\n${readme.slice(end)}`;
 }
 

@@ -10,7 +10,7 @@ export {
   filterMegabytes,
   type O365Settings,
 } from './readers.ts';
-export { ALL_SETTINGS } from './schema.ts';
+export { ALL_SETTINGS } from './schema/index.ts';
 export { renderSettingsTable } from './docs.ts';
 export type { Env, SettingSpec } from './spec.ts';
 export type { DedupeSettings, DevoSettings, StorageSettings } from './settings-types.ts';

@@ -1,7 +1,7 @@
 import type { Cloud } from './clouds.ts';
 import { ConfigError, type SettingProblem } from './errors.ts';
 import { normalizePem, parseCertificates, parsePrivateKey } from './pem.ts';
-import * as S from './schema.ts';
+import * as S from './schema/index.ts';
 import type { DedupeSettings, DevoSettings, StorageSettings } from './settings-types.ts';
 import { collect, rawValue, type Env, type SettingSpec } from './spec.ts';
 

@@ -179,3 +179,39 @@ export function collect<T>(spec: SettingSpec<T>, env: Env, problems: SettingProb
     throw err;
   }
 }
+
+export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An `https://host[:port]` origin, with no path: used for login and API hosts so tests can point at loopback. */
+export function httpsOriginSetting(
+  base: Omit<SettingSpec<string>, 'parse' | 'allowed'>,
+  fallback: (env: Env) => string | undefined,
+): SettingSpec<string | undefined> {
+  const spec: SettingSpec<string | undefined> = {
+    ...base,
+    allowed: '`https://host[:port]`',
+    parse(raw, env) {
+      if (raw === undefined) return fallback(env);
+      let url: URL | undefined;
+      try {
+        url = new URL(raw);
+      } catch {
+        url = undefined;
+      }
+      if (
+        url?.protocol !== 'https:' ||
+        (url.pathname !== '/' && url.pathname !== '') ||
+        url.search !== '' ||
+        url.username !== ''
+      ) {
+        fail(
+          spec,
+          `${quote(raw)} is not an https origin like https://login.microsoftonline.com.`,
+          'give only the scheme and host (and port), no path.',
+        );
+      }
+      return url.origin;
+    },
+  };
+  return spec;
+}
