@@ -14,3 +14,11 @@ export const CLOUD_ENDPOINTS: Readonly<Record<Cloud, CloudEndpoints>> = {
   gcchigh: { authorityHost: 'https://login.microsoftonline.us' },
   dod: { authorityHost: 'https://login.microsoftonline.us' },
 };
+
+/** Management Activity API base URL per cloud. */
+export const MANAGEMENT_API_HOSTS: Readonly<Record<Cloud, string>> = {
+  commercial: 'https://manage.office.com',
+  gcc: 'https://manage-gcc.office.com',
+  gcchigh: 'https://manage.office365.us',
+  dod: 'https://manage.protection.apps.mil',
+};

@@ -14,3 +14,16 @@ export { ALL_SETTINGS } from './schema/index.ts';
 export { renderSettingsTable } from './docs.ts';
 export type { Env, SettingSpec } from './spec.ts';
 export type { DedupeSettings, DevoSettings, StorageSettings } from './settings-types.ts';
+export {
+  readCommonConfig,
+  readHttpSettings,
+  readManagementConfig,
+  readTogether,
+  type CommonConfig,
+  type HttpSettings,
+  type ManagementConfig,
+  type ObfuscationSettings,
+} from './collector-config.ts';
+export { nextOccurrence, parseNcrontab, type Schedule } from './ncrontab.ts';
+export { MANAGEMENT_API_HOSTS } from './clouds.ts';
+export * as settings from './schema/index.ts';

@@ -8,13 +8,15 @@ import { collect, rawValue, type Env, type SettingSpec } from './spec.ts';
 export interface O365Settings {
   tenantId: string;
   clientId: string;
-  clientSecret: string;
+  /** One of the two is set; the certificate wins when both are. */
+  clientSecret?: string;
+  clientCertificate?: string;
   cloud: Cloud;
   authorityHost: string;
 }
 
 /** Runs `body` with a problem list and throws one ConfigError naming every problem found. */
-function readAll<T>(body: (problems: SettingProblem[]) => T): T {
+export function readAll<T>(body: (problems: SettingProblem[]) => T): T {
   const problems: SettingProblem[] = [];
   const result = body(problems);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -30,17 +32,43 @@ export function readO365Settings(env: Env): O365Settings {
     const tenantId = collect(S.tenantId, env, problems);
     const clientId = collect(S.clientId, env, problems);
     const clientSecret = collect(S.clientSecret, env, problems);
+    const clientCertificate = readClientCertificate(env, problems);
     const cloud = collect(S.cloud, env, problems);
     const authorityHost = collect(S.authorityHost, env, problems);
-    for (const [spec, value] of [
-      [S.tenantId, tenantId],
-      [S.clientId, clientId],
-      [S.clientSecret, clientSecret],
-    ] as const) {
-      if (value === undefined && rawValue(env, spec.name) === undefined) problems.push(missing(spec, spec.fix));
+    for (const spec of [S.tenantId, S.clientId]) {
+      if (rawValue(env, spec.name) === undefined) problems.push(missing(spec, spec.fix));
     }
-    return { tenantId, clientId, clientSecret, cloud, authorityHost } as O365Settings;
+    if (rawValue(env, S.clientSecret.name) === undefined && rawValue(env, S.clientCertificate.name) === undefined) {
+      problems.push(missing(S.clientSecret, `${S.clientSecret.fix} Or set O365_CLIENT_CERTIFICATE.`));
+    }
+    return {
+      tenantId,
+      clientId,
+      cloud,
+      authorityHost,
+      ...(clientSecret === undefined ? {} : { clientSecret }),
+      ...(clientCertificate === undefined ? {} : { clientCertificate }),
+    } as O365Settings;
   });
+}
+
+function readClientCertificate(env: Env, problems: SettingProblem[]): string | undefined {
+  const raw = collect(S.clientCertificate, env, problems);
+  if (raw === undefined) return undefined;
+  const pem = normalizePem(raw);
+  try {
+    const [certificate] = parseCertificates(pem);
+    if (certificate === undefined || !certificate.checkPrivateKey(parsePrivateKey(pem))) throw new Error('mismatch');
+    return pem;
+  } catch {
+    problems.push({
+      errorId: S.clientCertificate.errorId,
+      setting: S.clientCertificate.name,
+      problem: 'does not hold a PEM certificate together with its unencrypted private key.',
+      fix: S.clientCertificate.fix,
+    });
+    return undefined;
+  }
 }
 
 export function readDevoSettings(env: Env): DevoSettings {

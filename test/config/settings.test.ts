@@ -9,8 +9,13 @@ import {
   readDevoSettings,
   readO365Settings,
   readStorageSettings,
+  readManagementConfig,
+  parseNcrontab,
+  settings,
   type Env,
 } from '../../shared/config/index.ts';
+import { readAll } from '../../shared/config/readers.ts';
+import { collect, type SettingSpec } from '../../shared/config/spec.ts';
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 const CERT = fixture('client.crt');
@@ -54,31 +59,393 @@ interface Case {
 }
 
 const identity: Env = { AzureWebJobsStorage__accountName: 'stateacct' };
+const MANAGEMENT: Env = { ...O365, ...DEVO_TLS, ...STORAGE };
+/** Reads one setting on its own, the way the collectors' readers do. */
+const readOne = (spec: SettingSpec<unknown>) => (env: Env) => readAll((problems) => collect(spec, env, problems));
+const scheduleCase = (setting: string, errorId: number, defaultValue: string): Case => ({
+  setting,
+  read: readOne(
+    settings[
+      Object.keys(settings).find(
+        (k) => (settings as Record<string, { name?: string }>)[k]?.name === setting,
+      ) as keyof typeof settings
+    ] as SettingSpec<unknown>,
+  ),
+  base: {},
+  defaultOf: (r: string) => r,
+  defaultValue,
+  bad: '*/5 * * * *',
+  errorId,
+  message: /has 5 fields; NCRONTAB needs 6/,
+});
 
 const CASES: Case[] = [
-  { setting: 'AzureWebJobsStorage', read: readStorageSettings, base: STORAGE, defaultOf: (r: { kind: string }) => r.kind, defaultValue: 'connectionString', bad: 'AccountName=x', errorId: 10, message: /neither AccountName and AccountKey/ },
-  { setting: 'AzureWebJobsStorage__accountName', read: readStorageSettings, base: identity, defaultOf: (r: { blobServiceUri: string }) => r.blobServiceUri, defaultValue: 'https://stateacct.blob.core.windows.net', bad: 'https://stateacct.blob.core.windows.net', errorId: 11, message: /not a storage account name/ },
-  { setting: 'AzureWebJobsStorage__blobServiceUri', read: readStorageSettings, base: identity, defaultOf: (r: { blobServiceUri: string }) => r.blobServiceUri, defaultValue: 'https://stateacct.blob.core.windows.net', bad: 'http://stateacct.blob.core.usgovcloudapi.net', errorId: 12, message: /not an https origin/ },
-  { setting: 'AzureWebJobsStorage__tableServiceUri', read: readStorageSettings, base: identity, defaultOf: (r: { tableServiceUri: string }) => r.tableServiceUri, defaultValue: 'https://stateacct.table.core.windows.net', bad: 'stateacct.table.core.windows.net', errorId: 13, message: /not an https origin/ },
-  { setting: 'AzureWebJobsStorage__credential', read: readStorageSettings, base: identity, defaultOf: (r: { kind: string }) => r.kind, defaultValue: 'identity', bad: 'connectionstring', errorId: 14, message: /not one of managedidentity/ },
-  { setting: 'AzureWebJobsStorage__clientId', read: readStorageSettings, base: identity, defaultOf: (r: { clientId?: string }) => r.clientId, defaultValue: undefined, bad: 'my-identity', errorId: 15, message: /not a GUID/ },
-  { setting: 'STATE_TABLE_NAME', read: readStorageSettings, base: STORAGE, defaultOf: (r: { tableName: string }) => r.tableName, defaultValue: 'o365devostate', bad: 'o365-state', errorId: 16, message: /not a valid table name/ },
-  { setting: 'STATE_CONTAINER_NAME', read: readStorageSettings, base: STORAGE, defaultOf: (r: { containerName: string }) => r.containerName, defaultValue: 'o365devo-state', bad: 'State_Container', errorId: 17, message: /not a valid container name/ },
-  { setting: 'O365_TENANT_ID', read: readO365Settings, base: O365, defaultOf: (r: { tenantId: string }) => r.tenantId, defaultValue: TENANT, bad: 'contoso.onmicrosoft.com', errorId: 20, message: /"contoso.onmicrosoft.com" is not a GUID/ },
-  { setting: 'O365_CLIENT_ID', read: readO365Settings, base: O365, defaultOf: (r: { clientId: string }) => r.clientId, defaultValue: CLIENT, bad: '1234', errorId: 21, message: /"1234" is not a GUID/ },
-  { setting: 'O365_CLIENT_SECRET', read: readO365Settings, base: O365, defaultOf: (r: { clientSecret: string }) => r.clientSecret, defaultValue: 's3cr3t-value', bad: '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/o365)', errorId: 22, message: /Key Vault reference the platform could not resolve.*Secrets User/ },
-  { setting: 'O365_CLOUD', read: readO365Settings, base: O365, defaultOf: (r: { cloud: string }) => r.cloud, defaultValue: 'commercial', bad: 'azure-china', errorId: 23, message: /not one of commercial, gcc, gcchigh, dod/ },
-  { setting: 'O365_AUTHORITY_HOST', read: readO365Settings, base: O365, defaultOf: (r: { authorityHost: string }) => r.authorityHost, defaultValue: 'https://login.microsoftonline.com', bad: 'http://login.microsoftonline.com', errorId: 24, message: /not an https origin/ },
-  { setting: 'DEVO_HOST', read: readDevoSettings, base: DEVO_TLS, defaultOf: (r: { host: string }) => r.host, defaultValue: 'collector-us.devo.io', bad: 'https://collector-eu.devo.io', errorId: 30, message: /not a host name/ },
-  { setting: 'DEVO_PORT', read: readDevoSettings, base: DEVO_TLS, defaultOf: (r: { port: number }) => r.port, defaultValue: 443, bad: '70000', errorId: 31, message: /70000 is out of range 1\.\.65535/ },
-  { setting: 'DEVO_TLS', read: readDevoSettings, base: DEVO_TLS, defaultOf: (r: { tls: boolean }) => r.tls, defaultValue: true, bad: 'maybe', errorId: 32, message: /"maybe" is not true or false/ },
-  { setting: 'DEVO_CERT', read: readDevoSettings, base: DEVO_TLS, defaultOf: (r: { cert: string }) => r.cert, defaultValue: CERT, bad: 'not a certificate', errorId: 33, message: /contains no PEM certificate/ },
-  { setting: 'DEVO_KEY', read: readDevoSettings, base: DEVO_TLS, defaultOf: (r: { key: string }) => r.key, defaultValue: KEY, bad: fixture('other.key'), errorId: 34, message: /not the private key of DEVO_CERT/ },
-  { setting: 'DEVO_CHAIN', read: readDevoSettings, base: DEVO_TLS, defaultOf: (r: { chain: string }) => r.chain, defaultValue: CERT, bad: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----', errorId: 35, message: /damaged PEM certificate/ },
-  { setting: 'DEVO_COMPRESSION', read: readDevoSettings, base: DEVO_TLS, defaultOf: (r: { compression: string }) => r.compression, defaultValue: 'none', bad: 'zip', errorId: 36, message: /"zip" is not one of none, gzip/ },
-  { setting: 'BLOOM_FILTER_SIZE', read: readDedupeSettings, base: {}, defaultOf: (r: { capacity: number }) => r.capacity, defaultValue: 10_000_000, bad: 'ten million', errorId: 40, message: /"ten million" is not a whole number/ },
-  { setting: 'BLOOM_FILTER_BUFFER_SIZE', read: readDedupeSettings, base: {}, defaultOf: (r: { bufferSize: number }) => r.bufferSize, defaultValue: 100_000, bad: '10000000', errorId: 41, message: /not smaller than BLOOM_FILTER_SIZE/ },
-  { setting: 'BLOOM_FILTER_ERROR_RATE', read: readDedupeSettings, base: {}, defaultOf: (r: { errorRate: number }) => r.errorRate, defaultValue: 0.000001, bad: '0', errorId: 42, message: /0 is out of range/ },
+  {
+    setting: 'AzureWebJobsStorage',
+    read: readStorageSettings,
+    base: STORAGE,
+    defaultOf: (r: { kind: string }) => r.kind,
+    defaultValue: 'connectionString',
+    bad: 'AccountName=x',
+    errorId: 10,
+    message: /neither AccountName and AccountKey/,
+  },
+  {
+    setting: 'AzureWebJobsStorage__accountName',
+    read: readStorageSettings,
+    base: identity,
+    defaultOf: (r: { blobServiceUri: string }) => r.blobServiceUri,
+    defaultValue: 'https://stateacct.blob.core.windows.net',
+    bad: 'https://stateacct.blob.core.windows.net',
+    errorId: 11,
+    message: /not a storage account name/,
+  },
+  {
+    setting: 'AzureWebJobsStorage__blobServiceUri',
+    read: readStorageSettings,
+    base: identity,
+    defaultOf: (r: { blobServiceUri: string }) => r.blobServiceUri,
+    defaultValue: 'https://stateacct.blob.core.windows.net',
+    bad: 'http://stateacct.blob.core.usgovcloudapi.net',
+    errorId: 12,
+    message: /not an https origin/,
+  },
+  {
+    setting: 'AzureWebJobsStorage__tableServiceUri',
+    read: readStorageSettings,
+    base: identity,
+    defaultOf: (r: { tableServiceUri: string }) => r.tableServiceUri,
+    defaultValue: 'https://stateacct.table.core.windows.net',
+    bad: 'stateacct.table.core.windows.net',
+    errorId: 13,
+    message: /not an https origin/,
+  },
+  {
+    setting: 'AzureWebJobsStorage__credential',
+    read: readStorageSettings,
+    base: identity,
+    defaultOf: (r: { kind: string }) => r.kind,
+    defaultValue: 'identity',
+    bad: 'connectionstring',
+    errorId: 14,
+    message: /not one of managedidentity/,
+  },
+  {
+    setting: 'AzureWebJobsStorage__clientId',
+    read: readStorageSettings,
+    base: identity,
+    defaultOf: (r: { clientId?: string }) => r.clientId,
+    defaultValue: undefined,
+    bad: 'my-identity',
+    errorId: 15,
+    message: /not a GUID/,
+  },
+  {
+    setting: 'STATE_TABLE_NAME',
+    read: readStorageSettings,
+    base: STORAGE,
+    defaultOf: (r: { tableName: string }) => r.tableName,
+    defaultValue: 'o365devostate',
+    bad: 'o365-state',
+    errorId: 16,
+    message: /not a valid table name/,
+  },
+  {
+    setting: 'STATE_CONTAINER_NAME',
+    read: readStorageSettings,
+    base: STORAGE,
+    defaultOf: (r: { containerName: string }) => r.containerName,
+    defaultValue: 'o365devo-state',
+    bad: 'State_Container',
+    errorId: 17,
+    message: /not a valid container name/,
+  },
+  {
+    setting: 'O365_TENANT_ID',
+    read: readO365Settings,
+    base: O365,
+    defaultOf: (r: { tenantId: string }) => r.tenantId,
+    defaultValue: TENANT,
+    bad: 'contoso.onmicrosoft.com',
+    errorId: 20,
+    message: /"contoso.onmicrosoft.com" is not a GUID/,
+  },
+  {
+    setting: 'O365_CLIENT_ID',
+    read: readO365Settings,
+    base: O365,
+    defaultOf: (r: { clientId: string }) => r.clientId,
+    defaultValue: CLIENT,
+    bad: '1234',
+    errorId: 21,
+    message: /"1234" is not a GUID/,
+  },
+  {
+    setting: 'O365_CLIENT_SECRET',
+    read: readO365Settings,
+    base: O365,
+    defaultOf: (r: { clientSecret: string }) => r.clientSecret,
+    defaultValue: 's3cr3t-value',
+    bad: '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/o365)',
+    errorId: 22,
+    message: /Key Vault reference the platform could not resolve.*Secrets User/,
+  },
+  {
+    setting: 'O365_CLOUD',
+    read: readO365Settings,
+    base: O365,
+    defaultOf: (r: { cloud: string }) => r.cloud,
+    defaultValue: 'commercial',
+    bad: 'azure-china',
+    errorId: 23,
+    message: /not one of commercial, gcc, gcchigh, dod/,
+  },
+  {
+    setting: 'O365_AUTHORITY_HOST',
+    read: readO365Settings,
+    base: O365,
+    defaultOf: (r: { authorityHost: string }) => r.authorityHost,
+    defaultValue: 'https://login.microsoftonline.com',
+    bad: 'http://login.microsoftonline.com',
+    errorId: 24,
+    message: /not an https origin/,
+  },
+  {
+    setting: 'DEVO_HOST',
+    read: readDevoSettings,
+    base: DEVO_TLS,
+    defaultOf: (r: { host: string }) => r.host,
+    defaultValue: 'collector-us.devo.io',
+    bad: 'https://collector-eu.devo.io',
+    errorId: 30,
+    message: /not a host name/,
+  },
+  {
+    setting: 'DEVO_PORT',
+    read: readDevoSettings,
+    base: DEVO_TLS,
+    defaultOf: (r: { port: number }) => r.port,
+    defaultValue: 443,
+    bad: '70000',
+    errorId: 31,
+    message: /70000 is out of range 1\.\.65535/,
+  },
+  {
+    setting: 'DEVO_TLS',
+    read: readDevoSettings,
+    base: DEVO_TLS,
+    defaultOf: (r: { tls: boolean }) => r.tls,
+    defaultValue: true,
+    bad: 'maybe',
+    errorId: 32,
+    message: /"maybe" is not true or false/,
+  },
+  {
+    setting: 'DEVO_CERT',
+    read: readDevoSettings,
+    base: DEVO_TLS,
+    defaultOf: (r: { cert: string }) => r.cert,
+    defaultValue: CERT,
+    bad: 'not a certificate',
+    errorId: 33,
+    message: /contains no PEM certificate/,
+  },
+  {
+    setting: 'DEVO_KEY',
+    read: readDevoSettings,
+    base: DEVO_TLS,
+    defaultOf: (r: { key: string }) => r.key,
+    defaultValue: KEY,
+    bad: fixture('other.key'),
+    errorId: 34,
+    message: /not the private key of DEVO_CERT/,
+  },
+  {
+    setting: 'DEVO_CHAIN',
+    read: readDevoSettings,
+    base: DEVO_TLS,
+    defaultOf: (r: { chain: string }) => r.chain,
+    defaultValue: CERT,
+    bad: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----',
+    errorId: 35,
+    message: /damaged PEM certificate/,
+  },
+  {
+    setting: 'DEVO_COMPRESSION',
+    read: readDevoSettings,
+    base: DEVO_TLS,
+    defaultOf: (r: { compression: string }) => r.compression,
+    defaultValue: 'none',
+    bad: 'zip',
+    errorId: 36,
+    message: /"zip" is not one of none, gzip/,
+  },
+  {
+    setting: 'BLOOM_FILTER_SIZE',
+    read: readDedupeSettings,
+    base: {},
+    defaultOf: (r: { capacity: number }) => r.capacity,
+    defaultValue: 10_000_000,
+    bad: 'ten million',
+    errorId: 40,
+    message: /"ten million" is not a whole number/,
+  },
+  {
+    setting: 'BLOOM_FILTER_BUFFER_SIZE',
+    read: readDedupeSettings,
+    base: {},
+    defaultOf: (r: { bufferSize: number }) => r.bufferSize,
+    defaultValue: 100_000,
+    bad: '10000000',
+    errorId: 41,
+    message: /not smaller than BLOOM_FILTER_SIZE/,
+  },
+  {
+    setting: 'BLOOM_FILTER_ERROR_RATE',
+    read: readDedupeSettings,
+    base: {},
+    defaultOf: (r: { errorRate: number }) => r.errorRate,
+    defaultValue: 0.000001,
+    bad: '0',
+    errorId: 42,
+    message: /0 is out of range/,
+  },
+  {
+    setting: 'O365_CLIENT_CERTIFICATE',
+    read: readO365Settings,
+    base: O365,
+    defaultOf: (r: { clientCertificate?: string }) => r.clientCertificate,
+    defaultValue: undefined,
+    bad: CERT,
+    errorId: 25,
+    message: /does not hold a PEM certificate together with its unencrypted private key/,
+  },
+  scheduleCase('AUDIT_AZUREACTIVEDIRECTORY_SCHEDULE', 60, '0 */5 * * * *'),
+  scheduleCase('AUDIT_EXCHANGE_SCHEDULE', 61, '0 */5 * * * *'),
+  scheduleCase('AUDIT_SHAREPOINT_SCHEDULE', 62, '0 */5 * * * *'),
+  scheduleCase('AUDIT_GENERAL_SCHEDULE', 63, '0 */5 * * * *'),
+  scheduleCase('DLP_ALL_SCHEDULE', 64, '0 */5 * * * *'),
+  scheduleCase('URI_RETRY_SCHEDULE', 65, '0 */15 * * * *'),
+  {
+    setting: 'MANAGEMENT_API_URL',
+    read: readManagementConfig,
+    base: MANAGEMENT,
+    defaultOf: (r: { apiUrl: string }) => r.apiUrl,
+    defaultValue: 'https://manage.office.com',
+    bad: 'manage.office.com',
+    errorId: 50,
+    message: /not an https origin/,
+  },
+  {
+    setting: 'MANAGEMENT_API_RESOURCE',
+    read: readManagementConfig,
+    base: MANAGEMENT,
+    defaultOf: (r: { resource: string }) => r.resource,
+    defaultValue: 'https://manage.office.com',
+    bad: 'https://manage.office.com/api',
+    errorId: 51,
+    message: /not an https origin/,
+  },
+  {
+    setting: 'MANAGEMENT_START_TIME',
+    read: readManagementConfig,
+    base: MANAGEMENT,
+    defaultOf: (r: { startTime?: string }) => r.startTime,
+    defaultValue: undefined,
+    bad: '2026/11/01 00:00',
+    errorId: 1,
+    message: /"2026\/11\/01 00:00" is not an ISO 8601 UTC time/,
+  },
+  {
+    setting: 'MANAGEMENT_FETCH_CONCURRENCY',
+    read: readManagementConfig,
+    base: MANAGEMENT,
+    defaultOf: (r: { fetchConcurrency: number }) => r.fetchConcurrency,
+    defaultValue: 8,
+    bad: '0',
+    errorId: 52,
+    message: /0 is out of range 1\.\.64/,
+  },
+  {
+    setting: 'REQUESTS_PER_SECOND',
+    read: readManagementConfig,
+    base: MANAGEMENT,
+    defaultOf: (r: { http: { requestsPerSecond?: number } }) => r.http.requestsPerSecond,
+    defaultValue: undefined,
+    bad: '-1',
+    errorId: 53,
+    message: /-1 is out of range 1\.\.1000/,
+  },
+  {
+    setting: 'OBFUSCATE_FIELDS',
+    read: readManagementConfig,
+    base: MANAGEMENT,
+    defaultOf: (r: { obfuscation?: unknown }) => r.obfuscation,
+    defaultValue: undefined,
+    bad: 'UserId,,ClientIP',
+    errorId: 54,
+    message: /not a comma-separated list/,
+  },
+  {
+    setting: 'OBFUSCATION_KEY',
+    read: readManagementConfig,
+    base: MANAGEMENT,
+    defaultOf: () => undefined,
+    defaultValue: undefined,
+    bad: 'short',
+    errorId: 55,
+    message: /shorter than 16 characters/,
+  },
+  {
+    setting: 'AzureFunctionsJobHost__functionTimeout',
+    read: readManagementConfig,
+    base: MANAGEMENT,
+    defaultOf: (r: { functionTimeoutMs: number }) => r.functionTimeoutMs,
+    defaultValue: 1_800_000,
+    bad: '30m',
+    errorId: 74,
+    message: /"30m" is not a time span/,
+  },
+  {
+    setting: 'HTTP_TIMEOUT_SECONDS',
+    read: readManagementConfig,
+    base: MANAGEMENT,
+    defaultOf: (r: { http: { timeoutMs: number } }) => r.http.timeoutMs,
+    defaultValue: 60_000,
+    bad: '0',
+    errorId: 70,
+    message: /out of range 1\.\.600/,
+  },
+  {
+    setting: 'HTTP_RETRIES',
+    read: readManagementConfig,
+    base: MANAGEMENT,
+    defaultOf: (r: { http: { retries: number } }) => r.http.retries,
+    defaultValue: 5,
+    bad: '21',
+    errorId: 71,
+    message: /21 is out of range 0\.\.20/,
+  },
+  {
+    setting: 'HTTP_RETRY_WAIT_SECONDS',
+    read: readManagementConfig,
+    base: MANAGEMENT,
+    defaultOf: (r: { http: { retryWaitMs: number } }) => r.http.retryWaitMs,
+    defaultValue: 2000,
+    bad: 'two',
+    errorId: 72,
+    message: /"two" is not a whole number/,
+  },
+  {
+    setting: 'HTTP_MAX_RETRY_WAIT_SECONDS',
+    read: readManagementConfig,
+    base: MANAGEMENT,
+    defaultOf: (r: { http: { maxRetryWaitMs: number } }) => r.http.maxRetryWaitMs,
+    defaultValue: 300_000,
+    bad: '0',
+    errorId: 73,
+    message: /0 is out of range 1\.\.3600/,
+  },
 ];
 
 describe('settings: every setting has a default test and a bad-value test', () => {
@@ -100,7 +467,10 @@ describe('settings: every setting has a default test and a bad-value test', () =
 describe('settings: required values and cross-checks', () => {
   it('names every missing O365 credential at once', () => {
     const err = expectProblem(readO365Settings, {}, 20, 'O365_TENANT_ID', /is not set/);
-    assert.deepEqual(err.problems.map((p) => p.errorId), [20, 21, 22]);
+    assert.deepEqual(
+      err.problems.map((p) => p.errorId),
+      [20, 21, 22],
+    );
   });
 
   it('requires storage in one of its two forms', () => {
@@ -131,12 +501,18 @@ describe('settings: required values and cross-checks', () => {
   });
 
   it('accepts a loopback authority with a port', () => {
-    assert.equal(readO365Settings({ ...O365, O365_AUTHORITY_HOST: 'https://127.0.0.1:8443' }).authorityHost, 'https://127.0.0.1:8443');
+    assert.equal(
+      readO365Settings({ ...O365, O365_AUTHORITY_HOST: 'https://127.0.0.1:8443' }).authorityHost,
+      'https://127.0.0.1:8443',
+    );
   });
 
   it('requires the certificate, key and chain with TLS, and not without', () => {
     const err = expectProblem(readDevoSettings, {}, 33, 'DEVO_CERT', /is not set.*DEVO_TLS=false/);
-    assert.deepEqual(err.problems.map((p) => p.setting), ['DEVO_CERT', 'DEVO_KEY', 'DEVO_CHAIN']);
+    assert.deepEqual(
+      err.problems.map((p) => p.setting),
+      ['DEVO_CERT', 'DEVO_KEY', 'DEVO_CHAIN'],
+    );
     assert.deepEqual(readDevoSettings({ DEVO_TLS: 'false', DEVO_PORT: '13000' }), {
       host: 'collector-us.devo.io',
       port: 13000,
@@ -146,7 +522,13 @@ describe('settings: required values and cross-checks', () => {
   });
 
   it('explains an encrypted private key', () => {
-    expectProblem(readDevoSettings, { ...DEVO_TLS, DEVO_KEY: fixture('encrypted.key') }, 34, 'DEVO_KEY', /encrypted private key.*without a passphrase/);
+    expectProblem(
+      readDevoSettings,
+      { ...DEVO_TLS, DEVO_KEY: fixture('encrypted.key') },
+      34,
+      'DEVO_KEY',
+      /encrypted private key.*without a passphrase/,
+    );
   });
 
   it('restores PEM text pasted with \\n escapes or flattened to one line', () => {
@@ -157,19 +539,104 @@ describe('settings: required values and cross-checks', () => {
   });
 
   it('refuses a filter that would not fit in memory', () => {
-    expectProblem(readDedupeSettings, { BLOOM_FILTER_SIZE: '100000000', BLOOM_FILTER_ERROR_RATE: '1e-9' }, 40, 'BLOOM_FILTER_SIZE', /need \d+ MB per filter/);
+    expectProblem(
+      readDedupeSettings,
+      { BLOOM_FILTER_SIZE: '100000000', BLOOM_FILTER_ERROR_RATE: '1e-9' },
+      40,
+      'BLOOM_FILTER_SIZE',
+      /need \d+ MB per filter/,
+    );
   });
 
   it('never echoes a secret value', () => {
     const secret = 'AccountName=acct;AccountKey=c2VjcmV0LWtleQ==;Foo';
-    const err = expectProblem(readStorageSettings, { AzureWebJobsStorage: `${secret};broken` }, 10, 'AzureWebJobsStorage', /Key=Value pairs/);
+    const err = expectProblem(
+      readStorageSettings,
+      { AzureWebJobsStorage: `${secret};broken` },
+      10,
+      'AzureWebJobsStorage',
+      /Key=Value pairs/,
+    );
     assert.ok(!err.message.includes('c2VjcmV0LWtleQ'));
-    const keyErr = expectProblem(readDevoSettings, { ...DEVO_TLS, DEVO_KEY: 'MIIEvQIBADANBgkq-secret-material' }, 34, 'DEVO_KEY', /not a PEM private key/);
+    const keyErr = expectProblem(
+      readDevoSettings,
+      { ...DEVO_TLS, DEVO_KEY: 'MIIEvQIBADANBgkq-secret-material' },
+      34,
+      'DEVO_KEY',
+      /not a PEM private key/,
+    );
     assert.ok(!keyErr.message.includes('secret-material'));
   });
 
   it('treats an empty app setting as unset', () => {
     assert.equal(readDevoSettings({ ...DEVO_TLS, DEVO_PORT: '  ' }).port, 443);
+  });
+});
+
+describe('settings: management', () => {
+  it('requires OBFUSCATION_KEY with OBFUSCATE_FIELDS and splits the list', () => {
+    expectProblem(
+      readManagementConfig,
+      { ...MANAGEMENT, OBFUSCATE_FIELDS: 'UserId' },
+      55,
+      'OBFUSCATION_KEY',
+      /is not set although OBFUSCATE_FIELDS is/,
+    );
+    const config = readManagementConfig({
+      ...MANAGEMENT,
+      OBFUSCATE_FIELDS: 'UserId, ClientIP',
+      OBFUSCATION_KEY: 'k'.repeat(16),
+    });
+    assert.deepEqual(config.obfuscation, { fields: ['UserId', 'ClientIP'], key: 'k'.repeat(16) });
+  });
+
+  it('picks the API host per cloud and lets the resource follow an overridden URL', () => {
+    assert.equal(
+      readManagementConfig({ ...MANAGEMENT, O365_CLOUD: 'dod' }).apiUrl,
+      'https://manage.protection.apps.mil',
+    );
+    const local = readManagementConfig({ ...MANAGEMENT, MANAGEMENT_API_URL: 'https://127.0.0.1:9443' });
+    assert.equal(local.resource, 'https://127.0.0.1:9443');
+  });
+
+  it('refuses a start time in the future and normalises a valid one', () => {
+    expectProblem(
+      readManagementConfig,
+      { ...MANAGEMENT, MANAGEMENT_START_TIME: '2999-01-01T00:00:00Z' },
+      1,
+      'MANAGEMENT_START_TIME',
+      /in the future/,
+    );
+    assert.equal(
+      readManagementConfig({ ...MANAGEMENT, MANAGEMENT_START_TIME: '2026-11-01' }).startTime,
+      '2026-11-01T00:00:00.000Z',
+    );
+  });
+
+  it('accepts a client certificate with its key instead of a secret', () => {
+    const { O365_CLIENT_SECRET: _secret, ...noSecret } = O365;
+    const s = readO365Settings({ ...noSecret, O365_CLIENT_CERTIFICATE: `${CERT}${KEY}` });
+    assert.match(s.clientCertificate ?? '', /BEGIN CERTIFICATE[\s\S]*BEGIN PRIVATE KEY/);
+    assert.equal(s.clientSecret, undefined);
+  });
+
+  it('lists problems of every area in one error', () => {
+    const err = expectProblem(
+      readManagementConfig,
+      { ...MANAGEMENT, DEVO_PORT: 'x', HTTP_RETRIES: 'y', MANAGEMENT_START_TIME: 'z' },
+      31,
+      'DEVO_PORT',
+      /DEVO_PORT/,
+    );
+    assert.deepEqual(
+      err.problems.map((p) => p.errorId).sort((a, b) => a - b),
+      [1, 31, 71],
+    );
+  });
+
+  it('parses NCRONTAB names, ranges and steps', () => {
+    assert.doesNotThrow(() => parseNcrontab('0 0 8-18/2 * Jan-Mar Mon-Fri'));
+    assert.throws(() => parseNcrontab('0 61 * * * *'), /"61" in the minute field/);
   });
 });
 

@@ -31,6 +31,16 @@ export const clientSecret = textSetting({
   defaultText: 'required by collectors',
   fix: 'create a client secret under Certificates & secrets and store its value (not its ID).',
 });
+export const clientCertificate = textSetting({
+  name: 'O365_CLIENT_CERTIFICATE',
+  errorId: 25,
+  secret: true,
+  description:
+    "PEM text with the app registration's certificate and its private key; used instead of `O365_CLIENT_SECRET` when set.",
+  allowed: 'PEM',
+  fix: 'paste the certificate and its unencrypted private key in PEM form.',
+});
+
 export const cloud = enumSetting({
   name: 'O365_CLOUD',
   errorId: 23,
@@ -56,4 +66,11 @@ function cloudOf(env: Env): Cloud {
 }
 
 /** In README order. */
-export const O365_SETTINGS: readonly SettingSpec<unknown>[] = [tenantId, clientId, clientSecret, cloud, authorityHost];
+export const O365_SETTINGS: readonly SettingSpec<unknown>[] = [
+  tenantId,
+  clientId,
+  clientSecret,
+  clientCertificate,
+  cloud,
+  authorityHost,
+];

@@ -1,0 +1,119 @@
+import { ConfigError, isConfigError, type SettingProblem } from './errors.ts';
+import {
+  readAll,
+  readDedupeSettings,
+  readDevoSettings,
+  readO365Settings,
+  readStorageSettings,
+  type O365Settings,
+} from './readers.ts';
+import * as S from './schema/index.ts';
+import type { DedupeSettings, DevoSettings, StorageSettings } from './settings-types.ts';
+import { collect, rawValue, type Env } from './spec.ts';
+
+export interface HttpSettings {
+  timeoutMs: number;
+  retries: number;
+  retryWaitMs: number;
+  maxRetryWaitMs: number;
+  requestsPerSecond?: number;
+}
+
+export interface ObfuscationSettings {
+  fields: readonly string[];
+  key: string;
+}
+
+/** What every collector needs: where to read from, where to send, where to keep state, how long it may run. */
+export interface CommonConfig {
+  o365: O365Settings;
+  devo: DevoSettings;
+  storage: StorageSettings;
+  dedupe: DedupeSettings;
+  http: HttpSettings;
+  functionTimeoutMs: number;
+}
+
+export interface ManagementConfig extends CommonConfig {
+  apiUrl: string;
+  resource: string;
+  /** The MANAGEMENT_START_TIME value, normalised; undefined = 7 days back. */
+  startTime: string | undefined;
+  fetchConcurrency: number;
+  obfuscation: ObfuscationSettings | undefined;
+}
+
+/** Runs every reader and reports all their problems together, so one failed start lists everything to fix. */
+export function readTogether<T extends object>(readers: { [K in keyof T]: () => T[K] }): T {
+  const problems: SettingProblem[] = [];
+  const result = {} as T;
+  for (const key of Object.keys(readers) as (keyof T)[]) {
+    try {
+      result[key] = readers[key]();
+    } catch (err) {
+      if (!isConfigError(err)) throw err;
+      problems.push(...err.problems);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return result;
+}
+
+export function readHttpSettings(env: Env): HttpSettings {
+  return readAll((problems) => {
+    const rps = collect(S.requestsPerSecond, env, problems);
+    return {
+      timeoutMs: (collect(S.httpTimeoutSeconds, env, problems) as number) * 1000,
+      retries: collect(S.httpRetries, env, problems) as number,
+      retryWaitMs: (collect(S.httpRetryWaitSeconds, env, problems) as number) * 1000,
+      maxRetryWaitMs: (collect(S.httpMaxRetryWaitSeconds, env, problems) as number) * 1000,
+      ...(rps === undefined ? {} : { requestsPerSecond: rps }),
+    };
+  });
+}
+
+export function readCommonConfig(env: Env): CommonConfig {
+  return readTogether<CommonConfig>({
+    o365: () => readO365Settings(env),
+    devo: () => readDevoSettings(env),
+    storage: () => readStorageSettings(env),
+    dedupe: () => readDedupeSettings(env),
+    http: () => readHttpSettings(env),
+    functionTimeoutMs: () => readAll((problems) => collect(S.functionTimeout, env, problems)),
+  });
+}
+
+function readObfuscation(env: Env): ObfuscationSettings | undefined {
+  return readAll((problems) => {
+    const fields = collect(S.obfuscateFields, env, problems);
+    const key = collect(S.obfuscationKey, env, problems);
+    if (fields === undefined) return undefined;
+    if (key === undefined) {
+      if (rawValue(env, S.obfuscationKey.name) === undefined) {
+        problems.push({
+          errorId: S.obfuscationKey.errorId,
+          setting: S.obfuscationKey.name,
+          problem: 'is not set although OBFUSCATE_FIELDS is.',
+          fix: S.obfuscationKey.fix,
+        });
+      }
+      return undefined;
+    }
+    return { fields: fields.split(',').map((f) => f.trim()), key };
+  });
+}
+
+export function readManagementConfig(env: Env): ManagementConfig {
+  const { common, own, obfuscation } = readTogether({
+    common: () => readCommonConfig(env),
+    own: () =>
+      readAll((problems) => ({
+        apiUrl: collect(S.managementApiUrl, env, problems) as string,
+        resource: collect(S.managementApiResource, env, problems) as string,
+        startTime: collect(S.managementStartTime, env, problems),
+        fetchConcurrency: collect(S.fetchConcurrency, env, problems) as number,
+      })),
+    obfuscation: () => readObfuscation(env),
+  });
+  return { ...common, ...own, obfuscation };
+}

@@ -1,0 +1,69 @@
+import { fail, integerSetting, quote, type SettingSpec } from '../spec.ts';
+
+export const httpTimeoutSeconds = integerSetting({
+  name: 'HTTP_TIMEOUT_SECONDS',
+  errorId: 70,
+  description: 'Time limit of one API request attempt.',
+  min: 1,
+  max: 600,
+  default: 60,
+});
+
+export const httpRetries = integerSetting({
+  name: 'HTTP_RETRIES',
+  errorId: 71,
+  description: 'Retries of a failed API request (throttling, 5xx, time-outs, resets) before it counts as failed.',
+  min: 0,
+  max: 20,
+  default: 5,
+});
+
+export const httpRetryWaitSeconds = integerSetting({
+  name: 'HTTP_RETRY_WAIT_SECONDS',
+  errorId: 72,
+  description: 'First wait between retries; it doubles with each retry.',
+  min: 1,
+  max: 300,
+  default: 2,
+});
+
+export const httpMaxRetryWaitSeconds = integerSetting({
+  name: 'HTTP_MAX_RETRY_WAIT_SECONDS',
+  errorId: 73,
+  description: "Longest single wait between retries, a server's `Retry-After` included.",
+  min: 1,
+  max: 3600,
+  default: 300,
+});
+
+/** `hh:mm:ss` (or `d.hh:mm:ss`) as in host.json. */
+const TIMESPAN = /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})$/;
+
+/** The host's `functionTimeout`, read so a function stops starting new work in time to save its cursor. */
+export const functionTimeout: SettingSpec<number> = {
+  name: 'AzureFunctionsJobHost__functionTimeout',
+  errorId: 74,
+  description:
+    "The host's time limit per invocation (overrides host.json). Collectors stop starting new work well before it and save their progress.",
+  defaultValue: '00:30:00',
+  allowed: '`hh:mm:ss`, at least 00:01:00',
+  parse(raw) {
+    const text = raw ?? '00:30:00';
+    const m = TIMESPAN.exec(text);
+    const seconds =
+      m === null ? Number.NaN : Number(m[1] ?? 0) * 86400 + Number(m[2]) * 3600 + Number(m[3]) * 60 + Number(m[4]);
+    if (Number.isNaN(seconds))
+      fail(functionTimeout, `${quote(text)} is not a time span like 00:30:00.`, 'use hh:mm:ss.');
+    if (seconds < 60) fail(functionTimeout, `${text} is shorter than one minute.`, 'allow at least 00:01:00.');
+    return seconds * 1000;
+  },
+};
+
+/** In README order. */
+export const RUNTIME_SETTINGS: readonly SettingSpec<unknown>[] = [
+  functionTimeout,
+  httpTimeoutSeconds,
+  httpRetries,
+  httpRetryWaitSeconds,
+  httpMaxRetryWaitSeconds,
+];
