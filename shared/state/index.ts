@@ -1,0 +1,8 @@
+export { createStateClients, ensureStateStorage, openStateClients } from './clients.ts';
+export type { StateClientOptions, StateClients } from './clients.ts';
+export { createCursorStore } from './cursor-store.ts';
+export type { CursorLoadOptions, CursorRecord, CursorStore, CursorStoreOptions } from './cursor-store.ts';
+export { createBlobStore, MAX_SINGLE_PUT_BYTES } from './blob-store.ts';
+export type { BlobData, BlobStore } from './blob-store.ts';
+export { isStateConflict, isStateError, stateError } from './errors.ts';
+export type { StateError, StateErrorCode, StateErrorContext } from './errors.ts';
