@@ -6,3 +6,4 @@ export { createBlobStore, MAX_SINGLE_PUT_BYTES } from './blob-store.ts';
 export type { BlobData, BlobStore } from './blob-store.ts';
 export { isStateConflict, isStateError, stateError } from './errors.ts';
 export type { StateError, StateErrorCode, StateErrorContext } from './errors.ts';
+export { createRetryList, retryRowKey, type RetryEntry, type RetryList } from './retry-list.ts';
