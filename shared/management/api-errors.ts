@@ -46,10 +46,12 @@ const ACTIONS: Readonly<Record<string, ErrorAction>> = {
 
 /** What an operator should do, for the fatal codes whose fix is theirs. */
 export const OPERATOR_HINTS: Readonly<Record<string, string>> = {
-  AF10001: 'grant the app the Office 365 Management APIs application permission ActivityFeed.Read (and ActivityFeed.ReadDlp for DLP.All) and give admin consent',
+  AF10001:
+    'grant the app the Office 365 Management APIs application permission ActivityFeed.Read (and ActivityFeed.ReadDlp for DLP.All) and give admin consent',
   AF20010: 'O365_TENANT_ID must be the tenant the app registration and its token belong to',
   AF20011: 'the tenant does not exist for this API: check O365_TENANT_ID and that unified audit logging is turned on',
-  AF20012: 'the tenant is not set up for the Management Activity API: turn on unified audit logging (it can take 60 minutes)',
+  AF20012:
+    'the tenant is not set up for the Management Activity API: turn on unified audit logging (it can take 60 minutes)',
   AF20013: 'O365_TENANT_ID must be the tenant GUID',
 };
 

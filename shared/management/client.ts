@@ -63,7 +63,11 @@ export class ManagementClient {
     this.#feed = `${this.#origin}/api/v1.0/${encodeURIComponent(options.tenantId)}/activity/feed`;
     this.#http = createHttpClient({
       allowedOrigins: [this.#origin],
-      bearer: { origin: this.#origin, getToken: () => options.tokens.getToken(), invalidate: () => options.tokens.invalidate() },
+      bearer: {
+        origin: this.#origin,
+        getToken: () => options.tokens.getToken(),
+        invalidate: () => options.tokens.invalidate(),
+      },
       timeoutMs: options.http.timeoutMs,
       retryLimit: options.http.retries,
       baseRetryDelayMs: options.http.retryWaitMs,
@@ -94,7 +98,11 @@ export class ManagementClient {
 
   /** Lists the blobs whose `contentCreated` is in [start, end), page by page, following `NextPageUri`. */
   async *listContent(contentType: string, start: Date, end: Date): AsyncGenerator<ContentBlob[]> {
-    let url: URL | undefined = this.#url('/subscriptions/content', { contentType, startTime: apiTime(start), endTime: apiTime(end) });
+    let url: URL | undefined = this.#url('/subscriptions/content', {
+      contentType,
+      startTime: apiTime(start),
+      endTime: apiTime(end),
+    });
     while (url !== undefined) {
       const response = await this.#request('list content', url, 'GET');
       const body: unknown = JSON.parse(response.body);
@@ -119,7 +127,13 @@ export class ManagementClient {
         const failure = this.#toApiError('fetch content', url, err);
         const delay = failure.action === 'retry' ? this.#retryDelayFor(attempt, err) : 0;
         if (delay === 0) throw failure;
-        this.#options.onRetry?.({ url: `${url.origin}${url.pathname}`, attempt, delayMs: delay, errorCode: failure.apiCode ?? (err as { code?: string }).code ?? 'ERROR', statusCode: failure.statusCode });
+        this.#options.onRetry?.({
+          url: `${url.origin}${url.pathname}`,
+          attempt,
+          delayMs: delay,
+          errorCode: failure.apiCode ?? (err as { code?: string }).code ?? 'ERROR',
+          statusCode: failure.statusCode,
+        });
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
@@ -187,26 +201,48 @@ export class ManagementClient {
   #ownUrl(operation: string, text: string): URL {
     const url = new URL(text);
     if (url.origin !== this.#origin) {
-      throw this.#error(operation, url, 'fatal', undefined, undefined, `the API returned a URL on another host (${url.origin}); it was not followed and no token was sent to it`);
+      throw this.#error(
+        operation,
+        url,
+        'fatal',
+        undefined,
+        undefined,
+        `the API returned a URL on another host (${url.origin}); it was not followed and no token was sent to it`,
+      );
     }
-    if (!url.searchParams.has('PublisherIdentifier')) url.searchParams.set('PublisherIdentifier', this.#options.tenantId);
+    if (!url.searchParams.has('PublisherIdentifier'))
+      url.searchParams.set('PublisherIdentifier', this.#options.tenantId);
     return url;
   }
 
   #toApiError(operation: string, url: URL, err: unknown): ManagementApiError {
     if (isManagementApiError(err)) return err;
-    if (err instanceof SyntaxError) return this.#error(operation, url, 'retry', undefined, undefined, `malformed response: ${err.message}`);
+    if (err instanceof SyntaxError)
+      return this.#error(operation, url, 'retry', undefined, undefined, `malformed response: ${err.message}`);
     if (isHostNotAllowed(err)) return this.#error(operation, url, 'fatal', undefined, undefined, err.message);
     const e = err as Partial<RequestError> & { bodyText?: string };
     const statusCode = e.response?.statusCode;
     const body = e.bodyText ?? (e.response === undefined ? undefined : responseText(e as RequestError));
     const api = parseApiError(body);
     const action = statusCode === undefined ? 'retry' : classifyApiError(statusCode, body);
-    const what = api === undefined ? (statusCode === undefined ? `${e.code ?? 'network error'}: ${e.message ?? ''}` : `HTTP ${statusCode}`) : `${api.code} ${api.message}`;
+    const what =
+      api === undefined
+        ? statusCode === undefined
+          ? `${e.code ?? 'network error'}: ${e.message ?? ''}`
+          : `HTTP ${statusCode}`
+        : `${api.code} ${api.message}`;
     return this.#error(operation, url, action, api?.code, statusCode, what, err);
   }
 
-  #error(operation: string, url: URL, action: ErrorAction, apiCode: string | undefined, statusCode: number | undefined, detail: string, cause?: unknown): ManagementApiError {
+  #error(
+    operation: string,
+    url: URL,
+    action: ErrorAction,
+    apiCode: string | undefined,
+    statusCode: number | undefined,
+    detail: string,
+    cause?: unknown,
+  ): ManagementApiError {
     const error = new Error(`Management API ${operation} failed: ${detail}`, { cause }) as ManagementApiError;
     error.code = MANAGEMENT_API_ERROR;
     error.operation = operation;
@@ -218,7 +254,14 @@ export class ManagementClient {
   }
 
   #shapeError(operation: string, expected: string): ManagementApiError {
-    return this.#error(operation, new URL(this.#feed), 'retry', undefined, undefined, `the response was not ${expected}`);
+    return this.#error(
+      operation,
+      new URL(this.#feed),
+      'retry',
+      undefined,
+      undefined,
+      `the response was not ${expected}`,
+    );
   }
 }
 

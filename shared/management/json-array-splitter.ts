@@ -57,7 +57,9 @@ export class JsonArraySplitter {
           continue;
         }
         if (c !== 0x7b && this.elementStart < 0 && this.pieces.length === 0) {
-          throw new SyntaxError(`expected a record object in the JSON array, found ${JSON.stringify(String.fromCharCode(c))}`);
+          throw new SyntaxError(
+            `expected a record object in the JSON array, found ${JSON.stringify(String.fromCharCode(c))}`,
+          );
         }
       }
       if (this.elementStart < 0) this.elementStart = i;

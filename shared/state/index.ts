@@ -7,3 +7,4 @@ export type { BlobData, BlobStore } from './blob-store.ts';
 export { isStateConflict, isStateError, stateError } from './errors.ts';
 export type { StateError, StateErrorCode, StateErrorContext } from './errors.ts';
 export { createRetryList, retryRowKey, type RetryEntry, type RetryList } from './retry-list.ts';
+export { loadFilter, saveFilter, type PersistedFilter } from './filter-state.ts';

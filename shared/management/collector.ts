@@ -1,0 +1,247 @@
+import type { ManagementConfig } from '../config/index.ts';
+import { maskIdentifier } from '../config/index.ts';
+import { Outbox, type EventSink } from '../devo/outbox.ts';
+import {
+  loadFilter,
+  saveFilter,
+  type BlobStore,
+  type CursorStore,
+  type PersistedFilter,
+  type RetryList,
+} from '../state/index.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import { createObfuscator } from '../telemetry/obfuscate.ts';
+import type { RunStatistics } from '../telemetry/statistics.ts';
+import { isManagementApiError, type ContentBlob, type ManagementClient } from './client.ts';
+import type { ManagementFunction } from './content-types.ts';
+import { advanceWithin, CURSOR_VERSION, loadCursor, type ManagementCursor } from './cursor.ts';
+import { forEachConcurrently } from './pool.ts';
+import { createRecordSink, type RecordSink } from './records.ts';
+import { ensureSubscription } from './subscriptions.ts';
+import { HOUR_MS, earliestStart, initialPosition, nextWindow } from './windows.ts';
+
+export interface ManagementRun {
+  fn: ManagementFunction;
+  config: ManagementConfig;
+  client: ManagementClient;
+  sink: EventSink;
+  cursors: CursorStore;
+  blobs: BlobStore;
+  retries: RetryList;
+  logger: Logger;
+  stats: RunStatistics;
+  /** No new window or batch starts after this instant (ms since epoch); progress is saved before returning. */
+  deadline: number;
+  now?: () => Date;
+  /** Checkpoint when this many characters of events are waiting (default 8 MB). */
+  checkpointBytes?: number;
+  /** ...or when this long has passed since the last checkpoint (default 60 s). */
+  checkpointIntervalMs?: number;
+}
+
+export const filterBlobName = (functionName: string): string => `${functionName}.bloom`;
+
+/**
+ * One invocation of a Management function: load state → subscription → list → fetch → dedupe → send → flush →
+ * checkpoint, window after window until caught up or out of time. The cursor only moves after the events it covers
+ * were confirmed by Devo, so an invocation killed at any line resumes with nothing missing.
+ */
+export async function collectManagement(run: ManagementRun): Promise<void> {
+  const now = run.now ?? (() => new Date());
+  const state = await loadState(run, now());
+  if (!(await ensureSubscription(run, state, now()))) {
+    await saveCursor(run, state);
+    return;
+  }
+  const outbox = new Outbox();
+  const obfuscate =
+    run.config.obfuscation === undefined
+      ? undefined
+      : createObfuscator(run.config.obfuscation.fields, run.config.obfuscation.key);
+  const onRecord = createRecordSink({ filter: state.filter.filter, outbox, stats: run.stats, obfuscate });
+  const checkpoint = async (): Promise<void> => {
+    run.stats.eventsSent += await outbox.deliver(run.sink);
+    await saveFilter(run.blobs, state.filter);
+    await saveCursor(run, state);
+    state.lastCheckpoint = Date.now();
+  };
+
+  let clamped = false;
+  for (;;) {
+    const window = nextWindow(new Date(state.cursor.position), now());
+    if (window === undefined || Date.now() >= run.deadline) break;
+    if (window.lostSince !== undefined) {
+      run.logger.warn(
+        `${run.fn.functionName}: content created between ${window.lostSince.toISOString()} and ${window.start.toISOString()} ` +
+          'is older than the 7 days the API keeps and was not collected.',
+      );
+      state.cursor = { ...state.cursor, position: window.start.toISOString(), doneIds: [] };
+    }
+    const listed = await listWindowOrClamp(run, window, state, clamped);
+    if (listed === 'clamped') {
+      clamped = true;
+      continue;
+    }
+    if (listed === 'no-subscription') break;
+    const pending = listed.filter((b) => !state.cursor.doneIds.includes(b.contentId));
+    const finished = await processBlobs(run, pending, state, onRecord, outbox, checkpoint);
+    if (!finished) break;
+    state.cursor = { ...state.cursor, position: window.end.toISOString(), doneIds: [] };
+    await checkpoint();
+  }
+  await checkpoint();
+}
+
+interface RunState {
+  cursor: ManagementCursor;
+  etag: string | undefined;
+  filter: PersistedFilter;
+  lastCheckpoint: number;
+}
+
+async function loadState(run: ManagementRun, now: Date): Promise<RunState> {
+  const name = run.fn.functionName;
+  const stored = await loadCursor(run.cursors, name);
+  const startTime = run.config.startTime ?? null;
+  if (stored !== undefined && stored.value.startTime !== startTime) {
+    run.logger.warn(
+      `${name}: MANAGEMENT_START_TIME changed from ${stored.value.startTime ?? '(unset)'} to ${startTime ?? '(unset)'}; ` +
+        "resetting this function's persistence (cursor, dedupe filter, retry list).",
+    );
+    await run.retries.clear(name);
+    await run.blobs.remove(filterBlobName(name));
+  }
+  const filter = await loadFilter(run.blobs, filterBlobName(name), run.config.dedupe, run.logger);
+  if (stored !== undefined && stored.value.startTime === startTime) {
+    return { cursor: stored.value, etag: stored.etag, filter, lastCheckpoint: Date.now() };
+  }
+  const position = initialPosition(run.config.startTime, now).toISOString();
+  run.logger.info(
+    `${name}: starting collection for tenant ${maskIdentifier(run.config.o365.tenantId)} at ${position}.`,
+  );
+  const cursor: ManagementCursor = {
+    startTime,
+    position,
+    doneIds: [],
+    lastStartRequest: stored?.value.lastStartRequest ?? null,
+  };
+  return { cursor, etag: stored?.etag, filter, lastCheckpoint: Date.now() };
+}
+
+async function saveCursor(run: ManagementRun, state: RunState): Promise<void> {
+  state.etag = await run.cursors.save(run.fn.functionName, state.cursor, state.etag, CURSOR_VERSION);
+}
+
+/**
+ * Lists a window. A window the API rejects as too old (AF20055/AF20030, e.g. after clock skew) is moved an hour
+ * further inside the 7-day limit once, the skipped span logged; a second rejection fails the run instead of looping.
+ * A subscription that vanished ends the run; the next one starts it again.
+ */
+async function listWindowOrClamp(
+  run: ManagementRun,
+  window: { start: Date; end: Date },
+  state: RunState,
+  alreadyClamped: boolean,
+): Promise<ContentBlob[] | 'clamped' | 'no-subscription'> {
+  try {
+    return await listWindow(run, window.start, window.end);
+  } catch (err) {
+    if (!isManagementApiError(err)) throw err;
+    if (err.action === 'start-subscription') {
+      run.logger.warn(`${run.fn.functionName}: ${err.message}; the subscription will be started on the next run.`);
+      return 'no-subscription';
+    }
+    if (err.action !== 'window-rejected' || alreadyClamped) throw err;
+    const position = new Date(earliestStart(new Date()).getTime() + HOUR_MS);
+    run.logger.warn(
+      `${run.fn.functionName}: the API rejected the window starting ${window.start.toISOString()} (${err.message}); ` +
+        `content created before ${position.toISOString()} was skipped.`,
+    );
+    state.cursor = { ...state.cursor, position: position.toISOString(), doneIds: [] };
+    return 'clamped';
+  }
+}
+
+/** Every blob of the window, all pages, in `contentCreated` order so progress can be saved as a prefix. */
+async function listWindow(run: ManagementRun, start: Date, end: Date): Promise<ContentBlob[]> {
+  const blobs: ContentBlob[] = [];
+  for await (const page of run.client.listContent(run.fn.contentType, start, end)) {
+    run.stats.requests += 1;
+    blobs.push(...page);
+  }
+  const seen = new Set<string>();
+  return blobs
+    .filter((b) => !seen.has(b.contentId) && seen.add(b.contentId))
+    .sort(
+      (a, b) => Date.parse(a.contentCreated) - Date.parse(b.contentCreated) || a.contentId.localeCompare(b.contentId),
+    );
+}
+
+/**
+ * Fetches the blobs in batches of bounded concurrency; checkpoints between batches when enough is waiting. Returns
+ * false when the deadline stopped it before the end (progress up to the last batch is saved).
+ */
+async function processBlobs(
+  run: ManagementRun,
+  blobs: readonly ContentBlob[],
+  state: RunState,
+  onRecord: RecordSink,
+  outbox: Outbox,
+  checkpoint: () => Promise<void>,
+): Promise<boolean> {
+  const batchSize = run.config.fetchConcurrency * 4;
+  for (let done = 0; done < blobs.length;) {
+    if (Date.now() >= run.deadline) return false;
+    const batch = blobs.slice(done, done + batchSize);
+    await forEachConcurrently(batch, run.config.fetchConcurrency, (blob) => fetchBlob(run, blob, onRecord));
+    done += batch.length;
+    state.cursor = advanceWithin(state.cursor, blobs, done);
+    const due =
+      outbox.bytes >= (run.checkpointBytes ?? 8_000_000) ||
+      Date.now() - state.lastCheckpoint >= (run.checkpointIntervalMs ?? 60_000);
+    if (due && done < blobs.length) await checkpoint();
+  }
+  return true;
+}
+
+/** One blob: skipped as lost when expired, delivered, or put on the retry list so it never blocks the cursor. */
+async function fetchBlob(run: ManagementRun, blob: ContentBlob, onRecord: RecordSink): Promise<void> {
+  if (Date.parse(blob.contentExpiration) <= Date.now()) {
+    lost(run, blob, 'its contentExpiration has passed');
+    return;
+  }
+  try {
+    run.stats.requests += 1;
+    await run.client.fetchContent(blob, onRecord);
+    run.stats.blobsFetched += 1;
+  } catch (err) {
+    if (!isManagementApiError(err) || err.action === 'fatal') throw err;
+    if (err.action === 'content-gone') {
+      lost(run, blob, err.message);
+      return;
+    }
+    run.stats.blobsFailed += 1;
+    run.logger.warn(
+      `${run.fn.functionName}: content ${blob.contentId} failed after retries (${err.message}); queued for uriRetry.`,
+    );
+    await run.retries.recordFailure(
+      { functionName: run.fn.functionName, ...pick(blob), lastError: err.message },
+      new Date(),
+    );
+  }
+}
+
+function lost(run: ManagementRun, blob: ContentBlob, why: string): void {
+  run.stats.blobsLost += 1;
+  run.logger.error(
+    `${run.fn.functionName}: content ${blob.contentId} (created ${blob.contentCreated}) is lost: ${why}.`,
+  );
+}
+
+const pick = (b: ContentBlob) => ({
+  contentType: b.contentType,
+  contentId: b.contentId,
+  contentUri: b.contentUri,
+  contentCreated: b.contentCreated,
+  contentExpiration: b.contentExpiration,
+});
