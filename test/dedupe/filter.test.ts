@@ -1,0 +1,141 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { DedupeFilter } from '../../shared/dedupe/filter.ts';
+import { isDedupeError } from '../../shared/dedupe/errors.ts';
+import { falsePositiveRate } from '../../shared/dedupe/sizing.ts';
+
+const key = (i: number): string => `{"Id":"${i.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000"}`;
+
+test('a record is new once, then a duplicate; has() agrees and changes nothing', () => {
+  const filter = DedupeFilter.create({ capacity: 1000, bufferSize: 10, errorRate: 1e-6 });
+  assert.equal(filter.has(key(1)), false);
+  assert.equal(filter.count, 0);
+  assert.equal(filter.addIfNew(key(1)), true);
+  assert.equal(filter.addIfNew(key(1)), false);
+  assert.equal(filter.has(key(1)), true);
+  assert.equal(filter.addIfNew(key(2)), true);
+  assert.equal(filter.count, 2);
+});
+
+test('a string key and its UTF-8 bytes are the same record', () => {
+  const filter = DedupeFilter.create({ capacity: 1000, bufferSize: 10, errorRate: 1e-6 });
+  assert.equal(filter.addIfNew('Grüße 📨 id-42'), true);
+  assert.equal(filter.addIfNew(Buffer.from('Grüße 📨 id-42', 'utf8')), false);
+  assert.equal(filter.addIfNew(new Uint8Array([1, 2, 3])), true);
+  assert.equal(filter.has(new Uint8Array([1, 2, 3])), true);
+});
+
+test('100 k distinct random keys: false positives stay within the expected range', () => {
+  const capacity = 100_000;
+  const errorRate = 0.01;
+  const filter = DedupeFilter.create({ capacity, bufferSize: 1000, errorRate });
+  // Keys are 24 random bytes each: the inserted ones first, then as many never-inserted probes.
+  const pool = randomBytes(2 * capacity * 24);
+  const randomKey = (i: number): Uint8Array => pool.subarray(i * 24, i * 24 + 24);
+  let dropped = 0;
+  let expectedDropped = 0;
+  for (let i = 0; i < capacity; i++) {
+    expectedDropped += falsePositiveRate(filter.bits, filter.hashes, filter.count);
+    if (!filter.addIfNew(randomKey(i))) dropped++;
+  }
+  // While filling, each new key is wrongly dropped with the current rate: Σ rate(i) ≈ 166 at these settings.
+  assert.ok(dropped > expectedDropped * 0.5 && dropped < expectedDropped * 1.6, `${dropped} vs ${expectedDropped}`);
+  assert.equal(filter.count, capacity - dropped);
+  let falsePositives = 0;
+  const probes = capacity;
+  for (let i = 0; i < probes; i++) if (filter.has(randomKey(capacity + i))) falsePositives++;
+  const expected = probes * filter.estimatedFalsePositiveRate();
+  assert.ok(expected > 800 && expected < 1100, String(expected));
+  // Binomial sd is ~31 here; 6 sd either way still catches a biased index scheme or hash.
+  assert.ok(Math.abs(falsePositives - expected) < 190, `${falsePositives} vs ${expected}`);
+  console.log(
+    `dropped ${dropped} (expected ${expectedDropped.toFixed(1)}), false positives ${falsePositives} (expected ${expected.toFixed(1)})`,
+  );
+});
+
+test('count and the false-positive estimate follow the insertions', () => {
+  const filter = DedupeFilter.create({ capacity: 5000, bufferSize: 100, errorRate: 1e-4 });
+  assert.equal(filter.estimatedFalsePositiveRate(), 0);
+  let previous = 0;
+  for (let i = 0; i < 5000; i++) {
+    filter.addIfNew(key(i));
+    filter.addIfNew(key(i));
+    if (i % 1000 === 999) {
+      const rate = filter.estimatedFalsePositiveRate();
+      assert.ok(rate > previous);
+      previous = rate;
+    }
+  }
+  assert.equal(filter.count, 5000);
+  assert.equal(filter.estimatedFalsePositiveRate(), falsePositiveRate(filter.bits, filter.hashes, 5000));
+  assert.ok(previous > 0.8e-4 && previous < 1.2e-4, String(previous));
+});
+
+test('at capacity the filter resets and still knows the last bufferSize records', () => {
+  const filter = DedupeFilter.create({ capacity: 1000, bufferSize: 100, errorRate: 1e-6 });
+  for (let i = 0; i < 1000; i++) assert.equal(filter.addIfNew(key(i)), true);
+  assert.equal(filter.count, 1000);
+  assert.equal(filter.resets, 0);
+  // Full: duplicates are still answered without a reset.
+  assert.equal(filter.addIfNew(key(999)), false);
+  assert.equal(filter.resets, 0);
+
+  assert.equal(filter.addIfNew(key(1000)), true);
+  assert.equal(filter.resets, 1);
+  // The 100 buffered records were re-added once, then the new one: nothing counted twice.
+  assert.equal(filter.count, 101);
+  for (let i = 900; i <= 1000; i++) assert.equal(filter.addIfNew(key(i)), false, `key ${i}`);
+  assert.equal(filter.count, 101);
+  let forgotten = 0;
+  for (let i = 0; i < 900; i++) if (!filter.has(key(i))) forgotten++;
+  assert.ok(forgotten >= 899, String(forgotten));
+});
+
+test('a filter without a buffer resets to empty', () => {
+  const filter = DedupeFilter.create({ capacity: 10, bufferSize: 0, errorRate: 1e-6 });
+  for (let i = 0; i < 11; i++) filter.addIfNew(key(i));
+  assert.equal(filter.resets, 1);
+  assert.equal(filter.count, 1);
+  assert.equal(filter.has(key(10)), true);
+  assert.equal(filter.has(key(9)), false);
+});
+
+test('changed is set by new records only and cleared by serialize', () => {
+  const settings = { capacity: 1000, bufferSize: 10, errorRate: 1e-6 };
+  const filter = DedupeFilter.create(settings);
+  assert.equal(filter.changed, false);
+  assert.equal(filter.has(key(1)), false);
+  assert.equal(filter.changed, false);
+  filter.addIfNew(key(1));
+  assert.equal(filter.changed, true);
+  const state = Buffer.concat(filter.serialize());
+  assert.equal(filter.changed, false);
+  filter.addIfNew(key(1));
+  assert.equal(filter.changed, false, 'a duplicate changes nothing');
+  const loaded = DedupeFilter.deserialize(state, settings);
+  assert.equal(loaded.changed, false);
+  assert.equal(loaded.addIfNew(key(1)), false);
+  assert.equal(loaded.changed, false);
+  assert.equal(loaded.addIfNew(key(2)), true);
+  assert.equal(loaded.changed, true);
+});
+
+test('settings that cannot make a filter are rejected with DEDUPE_SETTINGS_INVALID', () => {
+  for (const settings of [
+    { capacity: 0, bufferSize: 0, errorRate: 0.01 },
+    { capacity: 1.5, bufferSize: 0, errorRate: 0.01 },
+    { capacity: 100, bufferSize: 100, errorRate: 0.01 },
+    { capacity: 100, bufferSize: -1, errorRate: 0.01 },
+    { capacity: 100, bufferSize: 10, errorRate: 0 },
+    { capacity: 100, bufferSize: 10, errorRate: 1 },
+    { capacity: 100, bufferSize: 10, errorRate: Number.NaN },
+    { capacity: 100_000_000, bufferSize: 10, errorRate: 1e-6 },
+  ]) {
+    assert.throws(
+      () => DedupeFilter.create(settings),
+      (err) => isDedupeError(err, 'DEDUPE_SETTINGS_INVALID'),
+      JSON.stringify(settings),
+    );
+  }
+});
