@@ -5,10 +5,13 @@ import { DedupeFilter } from '../../shared/dedupe/filter.ts';
 import { isDedupeError } from '../../shared/dedupe/errors.ts';
 import { falsePositiveRate } from '../../shared/dedupe/sizing.ts';
 
+/** Fixed seeds: a rare false positive would otherwise change exact counts from run to run. */
+const SEED = 12345;
+
 const key = (i: number): string => `{"Id":"${i.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000"}`;
 
 test('a record is new once, then a duplicate; has() agrees and changes nothing', () => {
-  const filter = DedupeFilter.create({ capacity: 1000, bufferSize: 10, errorRate: 1e-6 });
+  const filter = DedupeFilter.create({ capacity: 1000, bufferSize: 10, errorRate: 1e-6 }, SEED);
   assert.equal(filter.has(key(1)), false);
   assert.equal(filter.count, 0);
   assert.equal(filter.addIfNew(key(1)), true);
@@ -19,7 +22,7 @@ test('a record is new once, then a duplicate; has() agrees and changes nothing',
 });
 
 test('a string key and its UTF-8 bytes are the same record', () => {
-  const filter = DedupeFilter.create({ capacity: 1000, bufferSize: 10, errorRate: 1e-6 });
+  const filter = DedupeFilter.create({ capacity: 1000, bufferSize: 10, errorRate: 1e-6 }, SEED);
   assert.equal(filter.addIfNew('Grüße 📨 id-42'), true);
   assert.equal(filter.addIfNew(Buffer.from('Grüße 📨 id-42', 'utf8')), false);
   assert.equal(filter.addIfNew(new Uint8Array([1, 2, 3])), true);
@@ -29,7 +32,7 @@ test('a string key and its UTF-8 bytes are the same record', () => {
 test('100 k distinct random keys: false positives stay within the expected range', () => {
   const capacity = 100_000;
   const errorRate = 0.01;
-  const filter = DedupeFilter.create({ capacity, bufferSize: 1000, errorRate });
+  const filter = DedupeFilter.create({ capacity, bufferSize: 1000, errorRate }, SEED);
   // Keys are 24 random bytes each: the inserted ones first, then as many never-inserted probes.
   const pool = randomBytes(2 * capacity * 24);
   const randomKey = (i: number): Uint8Array => pool.subarray(i * 24, i * 24 + 24);
@@ -55,7 +58,7 @@ test('100 k distinct random keys: false positives stay within the expected range
 });
 
 test('count and the false-positive estimate follow the insertions', () => {
-  const filter = DedupeFilter.create({ capacity: 5000, bufferSize: 100, errorRate: 1e-4 });
+  const filter = DedupeFilter.create({ capacity: 5000, bufferSize: 100, errorRate: 1e-4 }, SEED);
   assert.equal(filter.estimatedFalsePositiveRate(), 0);
   let previous = 0;
   for (let i = 0; i < 5000; i++) {
@@ -73,7 +76,7 @@ test('count and the false-positive estimate follow the insertions', () => {
 });
 
 test('at capacity the filter resets and still knows the last bufferSize records', () => {
-  const filter = DedupeFilter.create({ capacity: 1000, bufferSize: 100, errorRate: 1e-6 });
+  const filter = DedupeFilter.create({ capacity: 1000, bufferSize: 100, errorRate: 1e-6 }, SEED);
   for (let i = 0; i < 1000; i++) assert.equal(filter.addIfNew(key(i)), true);
   assert.equal(filter.count, 1000);
   assert.equal(filter.resets, 0);
@@ -93,7 +96,7 @@ test('at capacity the filter resets and still knows the last bufferSize records'
 });
 
 test('a filter without a buffer resets to empty', () => {
-  const filter = DedupeFilter.create({ capacity: 10, bufferSize: 0, errorRate: 1e-6 });
+  const filter = DedupeFilter.create({ capacity: 10, bufferSize: 0, errorRate: 1e-6 }, SEED);
   for (let i = 0; i < 11; i++) filter.addIfNew(key(i));
   assert.equal(filter.resets, 1);
   assert.equal(filter.count, 1);
@@ -103,7 +106,7 @@ test('a filter without a buffer resets to empty', () => {
 
 test('changed is set by new records only and cleared by serialize', () => {
   const settings = { capacity: 1000, bufferSize: 10, errorRate: 1e-6 };
-  const filter = DedupeFilter.create(settings);
+  const filter = DedupeFilter.create(settings, SEED);
   assert.equal(filter.changed, false);
   assert.equal(filter.has(key(1)), false);
   assert.equal(filter.changed, false);
@@ -133,7 +136,7 @@ test('settings that cannot make a filter are rejected with DEDUPE_SETTINGS_INVAL
     { capacity: 100_000_000, bufferSize: 10, errorRate: 1e-6 },
   ]) {
     assert.throws(
-      () => DedupeFilter.create(settings),
+      () => DedupeFilter.create(settings, SEED),
       (err) => isDedupeError(err, 'DEDUPE_SETTINGS_INVALID'),
       JSON.stringify(settings),
     );

@@ -33,16 +33,31 @@ test('the false-positive estimate reaches the target rate at capacity and is 0 w
   assert.ok(falsePositiveRate(m, k, n / 2) < atCapacity);
 });
 
-test('bit indexes stay in range, follow h1 + i*h2 mod m and never collapse when h2 is 0', () => {
+test('bit indexes stay in range and follow enhanced double hashing', () => {
   const m = 1024;
   const out = new Uint32Array(8);
   bitIndexes(Uint32Array.of(0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff), m, 8, out);
-  const step = (out[1]! - out[0]! + m) % m;
-  assert.ok(step > 0);
-  for (let i = 0; i < 8; i++) {
-    assert.ok(out[i]! < m);
-    assert.equal(out[i], (out[0]! + i * step) % m);
-  }
+  for (const i of out) assert.ok(i < m);
+  // h1 = 5, h2 = 3 (step 3 + 1): the step itself grows by 1, 2, 3, ... (4, 5, 7, 10, 14, 19, 25).
+  bitIndexes(Uint32Array.of(0, 5 << 11, 0, 3 << 11), m, 8, out);
+  assert.deepEqual([...out], [5, 9, 14, 21, 31, 45, 64, 89]);
+  // Even a zero step spreads the positions.
   bitIndexes(Uint32Array.of(0, 5 << 11, 0, 0), m, 8, out);
-  assert.deepEqual([...out], [5, 6, 7, 8, 9, 10, 11, 12]);
+  assert.equal(new Set(out).size, 8);
+});
+
+test('false positives stay near the formula on small filters (plain double hashing was ~100x off)', () => {
+  const settings = { capacity: 1000, bufferSize: 10, errorRate: 1e-6 };
+  let falsePositives = 0;
+  let expected = 0;
+  for (let run = 0; run < 400; run++) {
+    const filter = DedupeFilter.create(settings, run + 1);
+    for (let i = 0; i < 1000; i++) {
+      expected += filter.estimatedFalsePositiveRate();
+      if (!filter.addIfNew(`run-${run}-record-${i}`)) falsePositives++;
+    }
+  }
+  // Fixed seeds make the count repeatable. The formula expects ~0.03 over these 400 000 insertions; plain double
+  // hashing gave several, the enhanced form at most one.
+  assert.ok(falsePositives <= 1, `${falsePositives} false positives, formula ${expected.toFixed(3)}`);
 });
