@@ -1,0 +1,229 @@
+import type { BodyDisturbance } from './http.ts';
+import type { Random } from './random.ts';
+
+/** Every route the simulator knows; faults and the request log name routes this way. */
+export const ROUTES = ['metadata', 'token', 'list', 'start', 'stop', 'content', 'blob', 'unknown'] as const;
+export type RouteName = (typeof ROUTES)[number];
+
+/**
+ * What a fault does:
+ * - `429`: HTTP 429 with `Retry-After` (seconds) and an `AF429` body.
+ * - `af429-403`: HTTP 403 carrying `AF429`, as Microsoft documents throttling arriving.
+ * - `500`: HTTP 500 `AF50000`.  `503`: HTTP 503 from the front end (HTML body).
+ * - `error`: any status / code / message given in the spec.
+ * - `delay-headers`: wait `delayMs`, then answer normally.  `delay-body`: send half the body, wait, send the rest.
+ * - `reset`: send the headers and part of the body, then reset the TCP connection.
+ * - `malformed-json`: a complete 200 response whose body is cut in half.
+ * - `expired`: the blob answers `AF20051` as if past its expiration.
+ * - `foreign-next-page`: the listing carries a `NextPageUri` on another host.
+ */
+export const FAULT_KINDS = [
+  '429',
+  'af429-403',
+  '500',
+  '503',
+  'error',
+  'delay-headers',
+  'delay-body',
+  'reset',
+  'malformed-json',
+  'expired',
+  'foreign-next-page',
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export interface FaultMatch {
+  /** Route or routes the fault applies to; all routes when absent. */
+  route?: RouteName | readonly RouteName[];
+  /** Content type of the listing, start/stop request or blob. */
+  contentType?: string;
+  /** One blob only. */
+  contentId?: string;
+  method?: string;
+}
+
+export interface FaultSpec {
+  match?: FaultMatch;
+  kind: FaultKind;
+  /** How many times it fires; default 1, or unlimited when `probability` is set. */
+  times?: number;
+  /** Fires on a matching request with this probability (seeded), instead of on every matching request. */
+  probability?: number;
+  /** Lets this many matching requests through before the fault starts to fire. */
+  after?: number;
+  /** `429`: the `Retry-After` value in seconds (default 1). */
+  retryAfterSeconds?: number;
+  /** `delay-headers` / `delay-body`: milliseconds (default 1000). */
+  delayMs?: number;
+  /** `error`: HTTP status (default 400), error code and message. */
+  status?: number;
+  code?: string;
+  message?: string;
+  /** `foreign-next-page`: the origin to point at (default `https://foreign.example.invalid`). */
+  foreignOrigin?: string;
+}
+
+/** A fault in the registry, with its live counters. */
+export interface ActiveFault {
+  readonly id: number;
+  readonly spec: Readonly<FaultSpec>;
+  /** Times it fired so far. */
+  readonly fired: number;
+  /** Matching requests it has seen (fired, skipped or after it ran out). */
+  readonly seen: number;
+  /** Firings left (Infinity when unlimited). */
+  readonly remaining: number;
+  remove(): void;
+}
+
+/** One firing, for assertions on order and targets. */
+export interface FaultFiring {
+  faultId: number;
+  kind: FaultKind;
+  route: RouteName;
+  path: string;
+  seq: number;
+}
+
+/** What a request looks like to the fault matcher. */
+export interface FaultTarget {
+  route: RouteName;
+  method: string;
+  contentType?: string | undefined;
+  contentId?: string | undefined;
+  path: string;
+  seq: number;
+}
+
+interface Entry {
+  id: number;
+  spec: FaultSpec;
+  limit: number;
+  fired: number;
+  seen: number;
+  removed: boolean;
+}
+
+/** Checks a spec up front so a typo fails the test that wrote it, not a later request. */
+function validate(spec: FaultSpec): void {
+  if (!FAULT_KINDS.includes(spec.kind)) throw new Error(`unknown fault kind: ${String(spec.kind)}`);
+  const routes = spec.match?.route === undefined ? [] : [spec.match.route].flat();
+  for (const route of routes) if (!ROUTES.includes(route)) throw new Error(`unknown route in fault match: ${route}`);
+  if (spec.probability !== undefined && !(spec.probability >= 0 && spec.probability <= 1)) {
+    throw new Error('fault probability must be within 0..1');
+  }
+  if (spec.times !== undefined && !(spec.times >= 0)) throw new Error('fault times must be >= 0');
+}
+
+function matches(spec: FaultSpec, target: FaultTarget): boolean {
+  const m = spec.match ?? {};
+  if (m.route !== undefined && ![m.route].flat().includes(target.route)) return false;
+  if (m.contentType !== undefined && m.contentType !== target.contentType) return false;
+  if (m.contentId !== undefined && m.contentId !== target.contentId) return false;
+  if (m.method !== undefined && m.method.toUpperCase() !== target.method) return false;
+  return true;
+}
+
+/** Scripted and probabilistic faults. The first live fault (in insertion order) that matches and fires wins. */
+export class FaultRegistry {
+  readonly #entries: Entry[] = [];
+  readonly #random: Random;
+  readonly #firings: FaultFiring[] = [];
+  #nextId = 1;
+
+  constructor(random: Random) {
+    this.#random = random;
+  }
+
+  /** Adds a fault; returns a live view of it. */
+  add(spec: FaultSpec): ActiveFault {
+    validate(spec);
+    const entry: Entry = {
+      id: this.#nextId++,
+      spec: { ...spec },
+      limit: spec.times ?? (spec.probability === undefined ? 1 : Infinity),
+      fired: 0,
+      seen: 0,
+      removed: false,
+    };
+    this.#entries.push(entry);
+    return this.#view(entry);
+  }
+
+  /** Live views of the faults not yet removed (exhausted ones included). */
+  list(): ActiveFault[] {
+    return this.#entries.filter((e) => !e.removed).map((e) => this.#view(e));
+  }
+
+  /** Removes every fault (the firing history stays). */
+  clear(): void {
+    for (const entry of this.#entries) entry.removed = true;
+    this.#entries.length = 0;
+  }
+
+  /** Every firing so far, oldest first. */
+  get firings(): readonly FaultFiring[] {
+    return this.#firings;
+  }
+
+  /** How many times faults of a kind (or of any kind) fired. */
+  firedCount(kind?: FaultKind): number {
+    return kind === undefined ? this.#firings.length : this.#firings.filter((f) => f.kind === kind).length;
+  }
+
+  /** Picks the fault for a request, if any, and counts the firing. */
+  take(target: FaultTarget): Readonly<FaultSpec> | undefined {
+    for (const entry of this.#entries) {
+      if (entry.removed || !matches(entry.spec, target)) continue;
+      entry.seen += 1;
+      if (entry.fired >= entry.limit || entry.seen <= (entry.spec.after ?? 0)) continue;
+      if (entry.spec.probability !== undefined && !this.#random.chance(entry.spec.probability)) continue;
+      entry.fired += 1;
+      this.#firings.push({
+        faultId: entry.id,
+        kind: entry.spec.kind,
+        route: target.route,
+        path: target.path,
+        seq: target.seq,
+      });
+      return entry.spec;
+    }
+    return undefined;
+  }
+
+  #view(entry: Entry): ActiveFault {
+    const entries = this.#entries;
+    return {
+      id: entry.id,
+      spec: entry.spec,
+      get fired() {
+        return entry.fired;
+      },
+      get seen() {
+        return entry.seen;
+      },
+      get remaining() {
+        return Math.max(0, entry.limit - entry.fired);
+      },
+      remove: () => {
+        entry.removed = true;
+        const index = entries.indexOf(entry);
+        if (index >= 0) entries.splice(index, 1);
+      },
+    };
+  }
+}
+
+/** The body disturbance a fault asks for, if it is one of those. */
+export function bodyDisturbance(spec: Readonly<FaultSpec> | undefined): BodyDisturbance | undefined {
+  switch (spec?.kind) {
+    case 'delay-body':
+      return { kind: 'delay-body', delayMs: spec.delayMs ?? 1000 };
+    case 'reset':
+      return { kind: 'reset' };
+    case 'malformed-json':
+      return { kind: 'malformed-json' };
+    default:
+      return undefined;
+  }
+}
