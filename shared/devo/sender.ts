@@ -1,0 +1,309 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { LineBatcher } from './batcher.ts';
+import { openDevoConnection } from './connect.ts';
+import type { ConnectionTimeouts, DevoConnection } from './connection.ts';
+import { DevoError } from './errors.ts';
+import { escapeLineBreaks, framePrefix, hasLineBreak, validateDevoTag } from './framing.ts';
+import { resolveDevoOptions, type DevoSenderOptions, type ResolvedDevoOptions } from './options.ts';
+import { RetainedChunks } from './retained.ts';
+import { classifySocketError } from './socket-errors.ts';
+import { newCounters, snapshotStats, type DevoSenderStats, type DevoTagStats } from './stats.ts';
+import { buildDevoTarget, type DevoTarget } from './tls-context.ts';
+
+interface TagEntry extends DevoTagStats {
+  prefix: Buffer;
+}
+
+/**
+ * Sends events to Devo with at-least-once delivery.
+ *
+ * - `send(tag, message)` frames the event synchronously into a buffer and returns at once. It returns `false` when
+ *   more than `highWaterBytes` wait to be written; the caller should then `await ready()` before sending more.
+ * - A background writer pushes the bytes over one long-lived connection (plain lines in ~64 KiB chunks, or gzip
+ *   members), reconnecting as needed.
+ * - Every byte written is retained until confirmed. `flush()` writes everything, half-closes and waits for the server
+ *   to close its side; only then are the bytes dropped. Any failure before that resends everything retained on a new
+ *   connection, so Devo may see duplicates but never a gap. `pendingBytes` tells a collector how much is at stake.
+ */
+export class DevoSender {
+  readonly endpoint: string;
+  readonly #o: ResolvedDevoOptions;
+  readonly #target: DevoTarget;
+  readonly #timeouts: ConnectionTimeouts;
+  readonly #gzip: boolean;
+  readonly #tags = new Map<string, TagEntry>();
+  readonly #retained = new RetainedChunks();
+  readonly #s = newCounters();
+  readonly #lines: LineBatcher;
+  #conn: DevoConnection | null = null;
+  /** The next connection replaces one that failed, idled or aged (counted as a reconnect). */
+  #replacing = false;
+  #queue: Promise<unknown> = Promise.resolve();
+  #pumpScheduled = false;
+  #flushesWaiting = 0;
+  #wakePump: AbortController | null = null;
+  #failure: DevoError | null = null;
+  #readyWaiters: Array<{ resolve: () => void; reject: (err: DevoError) => void }> = [];
+  #closing: Promise<void> | null = null;
+  #released = false;
+
+  /** Throws `DEVO_OPTIONS_INVALID`, `DEVO_TLS_MISSING_CREDENTIALS` or `DEVO_TLS_BAD_CREDENTIALS` synchronously. */
+  constructor(options: DevoSenderOptions) {
+    this.#o = resolveDevoOptions(options);
+    this.#target = buildDevoTarget(this.#o);
+    this.endpoint = this.#target.endpoint;
+    this.#timeouts = this.#o;
+    this.#gzip = this.#o.compression === 'gzip';
+    this.#lines = new LineBatcher(this.#o, this.#s, (chunk) => {
+      this.#retained.push(chunk);
+      this.#schedulePump();
+    });
+  }
+
+  /** Bytes handed to the sender and not yet confirmed (wire bytes retained + buffered lines, uncompressed). */
+  get pendingBytes(): number {
+    return this.#retained.bytes + this.#lines.bytes;
+  }
+
+  get pendingLines(): number {
+    return this.#retained.lines + this.#lines.lines;
+  }
+
+  /** The error that stopped the background writer, until a flush succeeds. */
+  get lastError(): DevoError | null {
+    return this.#failure;
+  }
+
+  /** Frames and buffers one event; false means "over the high-water mark, await ready()". */
+  send(tag: string, message: string): boolean {
+    if (this.#closing !== null) throw new DevoError('DEVO_SENDER_CLOSED', 'send() called after close()', { tag });
+    const entry = this.#tags.get(tag) ?? this.#addTag(tag);
+    if (typeof message !== 'string') {
+      throw new DevoError('DEVO_MESSAGE_INVALID', `message for tag ${tag} must be a string`, { tag });
+    }
+    const bytes = this.#lines.append(entry.prefix, hasLineBreak(message) ? escapeLineBreaks(message) : message);
+    entry.events++;
+    entry.bytes += bytes;
+    if (!this.#gzip) this.#schedulePump();
+    return this.#unwrittenBytes() < this.#o.highWaterBytes;
+  }
+
+  /** Resolves once the unwritten backlog is below half the high-water mark; rejects if the writer gave up. */
+  ready(): Promise<void> {
+    if (this.#failure !== null) return Promise.reject(this.#failure);
+    if (this.#released || this.#unwrittenBytes() <= this.#o.highWaterBytes / 2) return Promise.resolve();
+    return new Promise((resolve, reject) => this.#readyWaiters.push({ resolve, reject }));
+  }
+
+  /**
+   * Delivers and confirms everything sent so far. Rejects with the code of the step that failed last
+   * (e.g. `DEVO_CONNECT_FAILED`, `DEVO_TLS_CLIENT_REJECTED`, `DEVO_WRITE_TIMEOUT`, `DEVO_FLUSH_FAILED` /
+   * `DEVO_CONFIRM_TIMEOUT` for the confirmation) with `attempts` set, once `retryAttempts` connections failed or
+   * at once for a failure a retry cannot fix (certificates). The data stays retained: a later flush retries it.
+   */
+  flush(): Promise<void> {
+    if (this.#closing !== null) return Promise.reject(new DevoError('DEVO_SENDER_CLOSED', 'flush() after close()'));
+    return this.#flush();
+  }
+
+  /** Flushes, then releases the connection and timers. Rejects like `flush()` if the last data was not confirmed. */
+  close(): Promise<void> {
+    this.#closing ??= this.#flush().finally(() => {
+      this.#released = true;
+      this.#lines.stop();
+      this.#conn?.release();
+      this.#conn = null;
+      for (const w of this.#readyWaiters.splice(0)) w.resolve();
+    });
+    return this.#closing;
+  }
+
+  stats(): DevoSenderStats {
+    return snapshotStats(this.#s, this.#tags, { bytes: this.pendingBytes, lines: this.pendingLines });
+  }
+
+  /** Validates a tag once and caches its framed prefix. */
+  #addTag(tag: string): TagEntry {
+    validateDevoTag(tag);
+    const prefix = Buffer.from(framePrefix(this.#o.priority, this.#o.hostname, tag));
+    const entry: TagEntry = { prefix, events: 0, bytes: 0 };
+    this.#tags.set(tag, entry);
+    return entry;
+  }
+
+  #unwrittenBytes(): number {
+    return this.#retained.unwrittenBytes + this.#lines.bytes;
+  }
+
+  #schedulePump(): void {
+    if (this.#pumpScheduled || this.#failure !== null || this.#released) return;
+    this.#pumpScheduled = true;
+    setImmediate(() => void this.#enqueue(() => this.#pump()));
+  }
+
+  /** Runs connection work one operation at a time, in call order. */
+  #enqueue<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(op);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Background writer: writes whatever is ready; steps aside as soon as a flush waits. */
+  async #pump(): Promise<void> {
+    this.#pumpScheduled = false;
+    const started = performance.now();
+    let attempts = 0;
+    try {
+      while (this.#flushesWaiting === 0 && !this.#released && this.#failure === null) {
+        if (!this.#retained.hasUnwritten) this.#lines.cutWhenIdle();
+        if (!this.#retained.hasUnwritten) break;
+        try {
+          await this.#writeUpTo(await this.#connection(), Infinity);
+          attempts = 0;
+        } catch (err) {
+          const e = this.#afterFailure(err);
+          attempts++;
+          if (!e.retriable || attempts >= this.#o.retryAttempts) return this.#stop(finalError(e, attempts));
+          // Unreferenced: a background retry alone must not keep the process alive. A flush cuts the wait short
+          // (it must not sit behind an unreferenced timer) and takes over with its own referenced retries.
+          this.#wakePump = new AbortController();
+          await delay(this.#backoff(attempts), undefined, { ref: false, signal: this.#wakePump.signal }).catch(
+            () => undefined,
+          );
+          this.#wakePump = null;
+        }
+      }
+    } finally {
+      this.#s.sendingMs += performance.now() - started;
+    }
+    this.#notifyReady();
+  }
+
+  async #flush(): Promise<void> {
+    const started = performance.now();
+    this.#flushesWaiting++;
+    this.#wakePump?.abort();
+    this.#lines.cut();
+    const target = this.#retained.end;
+    try {
+      await this.#enqueue(() => this.#flushOp(target));
+      this.#s.flushes++;
+    } catch (err) {
+      // The writer stays stopped until the caller flushes again: no hidden retries after a reported failure.
+      this.#stop(err as DevoError);
+      throw err;
+    } finally {
+      this.#flushesWaiting--;
+      this.#s.flushingMs += performance.now() - started;
+      if (this.#unwrittenBytes() > 0) this.#schedulePump();
+    }
+  }
+
+  /** Writes and confirms every chunk before absolute index `target`, retrying on new connections. */
+  async #flushOp(target: number): Promise<void> {
+    this.#failure = null;
+    let attempts = 0;
+    while (target > this.#retained.base) {
+      try {
+        const conn = await this.#connection();
+        if (target <= this.#retained.base) return; // replacing an idle connection confirmed it all
+        await this.#writeUpTo(conn, target);
+        this.#conn = null;
+        await conn.confirm();
+        this.#confirmed();
+      } catch (err) {
+        const e = this.#afterFailure(err);
+        attempts++;
+        if (!e.retriable || attempts >= this.#o.retryAttempts) throw finalError(e, attempts);
+        await delay(this.#backoff(attempts));
+      }
+    }
+  }
+
+  /** Writes retained chunks on `conn` up to absolute index `end` (Infinity: all, including ones added meanwhile). */
+  async #writeUpTo(conn: DevoConnection, end: number): Promise<void> {
+    while (this.#retained.position < end) {
+      const next = this.#retained.next();
+      if (next === undefined) return;
+      const pending = conn.write(next.chunk.data);
+      this.#s.wireBytes += next.chunk.data.length;
+      if (next.resend) {
+        this.#s.resentBytes += next.chunk.data.length;
+        this.#s.resentLines += next.chunk.lines;
+      }
+      if (pending) await pending;
+      if (this.#readyWaiters.length > 0) this.#notifyReady();
+    }
+  }
+
+  /** The connection to write on: the current one unless it is dead, idle or too old. */
+  async #connection(): Promise<DevoConnection> {
+    const conn = this.#conn;
+    if (conn !== null) {
+      const now = Date.now();
+      const stale =
+        now - conn.lastWriteAt > this.#o.idleReconnectMs || now - conn.openedAt > this.#o.maxConnectionAgeMs;
+      if (conn.alive && !stale) return conn;
+      this.#conn = null;
+      this.#replacing = true;
+      if (!conn.alive) this.#retained.rewind();
+      else if (this.#retained.writtenCount === 0) conn.release();
+      else {
+        // Confirm what the old connection carried rather than resend it.
+        try {
+          await conn.confirm();
+          this.#confirmed();
+        } catch {
+          this.#retained.rewind();
+        }
+      }
+    }
+    const next = await openDevoConnection(this.#target, this.#timeouts);
+    this.#s.connections++;
+    if (this.#replacing) this.#s.reconnects++;
+    this.#replacing = false;
+    this.#conn = next;
+    return next;
+  }
+
+  #confirmed(): void {
+    const { bytes, lines } = this.#retained.confirmWritten();
+    this.#s.confirmedBytes += bytes;
+    this.#s.confirmedLines += lines;
+  }
+
+  #afterFailure(err: unknown): DevoError {
+    this.#s.failures++;
+    this.#conn?.destroy();
+    this.#conn = null;
+    this.#replacing = true;
+    this.#retained.rewind();
+    return classifySocketError(err, 'write', this.endpoint);
+  }
+
+  #stop(err: DevoError): void {
+    this.#failure = err;
+    for (const w of this.#readyWaiters.splice(0)) w.reject(err);
+  }
+
+  #backoff(attempt: number): number {
+    return this.#o.retryBaseDelayMs * 2 ** (attempt - 1);
+  }
+
+  #notifyReady(): void {
+    if (this.#readyWaiters.length === 0 || this.#unwrittenBytes() > this.#o.highWaterBytes / 2) return;
+    for (const w of this.#readyWaiters.splice(0)) w.resolve();
+  }
+}
+
+/** The error a caller sees after retries: the failing step's code, with the attempt count in the message. */
+function finalError(e: DevoError, attempts: number): DevoError {
+  return new DevoError(e.code, `Devo delivery failed after ${attempts} attempt(s): ${e.message}`, {
+    step: e.step,
+    retriable: e.retriable,
+    osCode: e.osCode,
+    endpoint: e.endpoint,
+    attempts,
+    cause: e,
+  });
+}

@@ -1,0 +1,213 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { afterEach, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DevoSender, isDevoError, type DevoSenderOptions } from '../../shared/devo/index.ts';
+import {
+  settingsFor,
+  startDevoReceiver,
+  type DevoReceiver,
+  type DevoReceiverOptions,
+} from '../support/devo-receiver.ts';
+
+const FAST_RETRY = { retryBaseDelayMs: 20 } as const;
+
+describe('Devo delivery and connection lifecycle', () => {
+  const open: Array<{ close(): Promise<void> }> = [];
+  afterEach(async () => {
+    await Promise.allSettled(open.splice(0).map((x) => x.close()));
+  });
+
+  async function receiverWith(options: DevoReceiverOptions = {}): Promise<DevoReceiver> {
+    const r = await startDevoReceiver(options);
+    open.push(r);
+    return r;
+  }
+  function senderFor(r: DevoReceiver, options: Partial<DevoSenderOptions> = {}): DevoSender {
+    const s = new DevoSender({ ...settingsFor(r), ...FAST_RETRY, ...options });
+    open.push({ close: () => s.close().catch(() => undefined) });
+    return s;
+  }
+  /** Every id 0..count-1 arrived at least once under the tag. */
+  function assertComplete(r: DevoReceiver, tag: string, count: number): void {
+    const seen = new Set((r.byTag.get(tag) ?? []).map((l) => (JSON.parse(l.message) as { i: number }).i));
+    const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !seen.has(i));
+    assert.deepEqual(missing.slice(0, 10), [], `${missing.length} lines missing`);
+  }
+
+  for (const compression of ['none', 'gzip'] as const) {
+    it(`loses nothing after flush() when the receiver drops connections mid-stream (${compression})`, async () => {
+      const r = await receiverWith({
+        faults: { dropAfterBytes: compression === 'gzip' ? 20_000 : 150_000, dropConnections: 2 },
+      });
+      const sender = senderFor(r, { compression });
+      const count = 5_000;
+      for (let i = 0; i < count; i++)
+        sender.send('my.app.test.drop', JSON.stringify({ i, pad: 'p'.repeat(150 + (i % 50)) }));
+      await sender.flush();
+      assertComplete(r, 'my.app.test.drop', count);
+      const stats = sender.stats();
+      assert.equal(r.rawConnections.filter((c) => c.dropped).length, 2);
+      assert.ok(stats.resentLines > 0, 'retained lines were resent');
+      assert.ok(stats.reconnects >= 2, `reconnects ${stats.reconnects}`);
+      assert.equal(stats.confirmedLines, count);
+      assert.equal(sender.pendingBytes, 0);
+      // The connection that confirmed carried everything: it ended by our half-close and was not dropped.
+      const last = r.rawConnections.at(-1);
+      assert.ok(last?.endedByClient && !last.dropped);
+    });
+  }
+
+  it('replaces an idle connection, confirming what it carried instead of resending', async () => {
+    const r = await receiverWith();
+    const sender = senderFor(r, { idleReconnectMs: 100 });
+    sender.send('my.app.test.idle', JSON.stringify({ i: 0 }));
+    await r.waitForLines(1);
+    await sleep(200);
+    sender.send('my.app.test.idle', JSON.stringify({ i: 1 }));
+    await sender.flush();
+    assert.deepEqual(
+      r.lines.map((l) => [l.connection, l.message]),
+      [
+        [1, '{"i":0}'],
+        [2, '{"i":1}'],
+      ],
+    );
+    assert.ok(r.rawConnections[0]?.endedByClient, 'the idle connection was half-closed by us and confirmed');
+    const stats = sender.stats();
+    assert.equal(stats.reconnects, 1);
+    assert.equal(stats.resentLines, 0);
+    assert.equal(stats.confirmedLines, 2);
+  });
+
+  it('replaces a connection older than maxConnectionAgeMs', async () => {
+    const r = await receiverWith();
+    const sender = senderFor(r, { maxConnectionAgeMs: 60 });
+    sender.send('my.app.test.age', 'a');
+    await r.waitForLines(1);
+    await sleep(120);
+    sender.send('my.app.test.age', 'b');
+    await sender.flush();
+    assert.deepEqual(
+      r.lines.map((l) => [l.connection, l.message]),
+      [
+        [1, 'a'],
+        [2, 'b'],
+      ],
+    );
+    assert.equal(sender.stats().reconnects, 1);
+  });
+
+  it('fails with DEVO_WRITE_TIMEOUT when the server stops reading', async () => {
+    const r = await receiverWith({ tls: false, faults: { stallReading: true } });
+    const sender = senderFor(r, { tls: false, writeTimeoutMs: 200, retryAttempts: 1, highWaterBytes: 2 ** 30 });
+    const body = 'w'.repeat(4_000);
+    // More than loopback socket buffers can hold, so the writer must wait for a drain that never comes.
+    for (let i = 0; i < 10_000; i++) sender.send('my.app.test.stall', body);
+    await assert.rejects(sender.flush(), (err: unknown) => {
+      assert.ok(isDevoError(err, 'DEVO_WRITE_TIMEOUT'), String(err));
+      assert.equal(err.step, 'write');
+      return true;
+    });
+    assert.equal(sender.pendingLines, 10_000);
+  });
+
+  it('reconnects and resends after the server closes an idle connection', async () => {
+    const r = await receiverWith({ faults: { idleCloseMs: 80 } });
+    const sender = senderFor(r);
+    sender.send('my.app.test.srvidle', JSON.stringify({ i: 0 }));
+    await r.waitFor(() => r.rawConnections[0]?.closed === true, 2_000, 'the server-side idle close');
+    sender.send('my.app.test.srvidle', JSON.stringify({ i: 1 }));
+    await sender.flush();
+    assertComplete(r, 'my.app.test.srvidle', 2);
+    const stats = sender.stats();
+    assert.ok(stats.reconnects >= 1);
+    assert.equal(stats.resentLines, 1, 'the unconfirmed line went out again (at-least-once)');
+  });
+
+  it('opens a fresh connection after a confirmed flush', async () => {
+    const r = await receiverWith();
+    const sender = senderFor(r);
+    sender.send('my.app.test.fresh', 'a');
+    await sender.flush();
+    sender.send('my.app.test.fresh', 'b');
+    await sender.flush();
+    await sender.flush(); // nothing pending: no connection needed
+    assert.deepEqual(
+      r.lines.map((l) => [l.connection, l.message]),
+      [
+        [1, 'a'],
+        [2, 'b'],
+      ],
+    );
+    assert.ok(r.rawConnections.every((c) => c.endedByClient));
+    assert.equal(sender.stats().flushes, 3);
+    assert.equal(sender.stats().reconnects, 0);
+  });
+
+  it('rejects flush with DEVO_CONFIRM_TIMEOUT when the server never closes, keeping the data', async () => {
+    const r = await receiverWith({ faults: { ignoreHalfClose: true } });
+    const sender = senderFor(r, { closeTimeoutMs: 150, retryAttempts: 2 });
+    sender.send('my.app.test.noclose', 'x');
+    await assert.rejects(sender.flush(), (err: unknown) => {
+      assert.ok(isDevoError(err, 'DEVO_CONFIRM_TIMEOUT'), String(err));
+      assert.equal(err.step, 'confirm');
+      assert.equal(err.attempts, 2);
+      assert.match(err.message, /did not close its side within 150 ms/);
+      return true;
+    });
+    assert.ok(sender.pendingBytes > 0, 'unconfirmed data is retained');
+    assert.equal(r.lines.length, 2, 'delivered twice, never confirmed');
+  });
+
+  it('rejects flush with DEVO_CONNECT_FAILED after bounded attempts when nothing listens', async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const sender = new DevoSender({ ...settingsFor({ host: '127.0.0.1', port }), ...FAST_RETRY, retryAttempts: 3 });
+    sender.send('my.app.test.refused', 'x');
+    const started = Date.now();
+    await assert.rejects(sender.flush(), (err: unknown) => {
+      assert.ok(isDevoError(err, 'DEVO_CONNECT_FAILED'), String(err));
+      assert.equal(err.attempts, 3);
+      assert.match(err.message, /ECONNREFUSED/);
+      return true;
+    });
+    assert.ok(Date.now() - started >= 20 + 40, 'backoff between attempts');
+    assert.equal(sender.stats().failures, 3);
+    await assert.rejects(sender.close(), (err: unknown) => isDevoError(err, 'DEVO_CONNECT_FAILED'));
+    assert.throws(
+      () => sender.send('my.app.test.refused', 'y'),
+      (err: unknown) => isDevoError(err, 'DEVO_SENDER_CLOSED'),
+    );
+  });
+
+  it('works over plain TCP (in-house relay mode)', async () => {
+    const r = await receiverWith({ tls: false });
+    const sender = senderFor(r, { tls: false, cert: undefined, key: undefined, chain: undefined, compression: 'gzip' });
+    for (let i = 0; i < 100; i++) sender.send('my.app.test.relay', JSON.stringify({ i }));
+    await sender.close();
+    assertComplete(r, 'my.app.test.relay', 100);
+    assert.equal(r.rawConnections[0]?.authorized, false);
+  });
+
+  it('applies backpressure: send() returns false over the high-water mark and ready() resolves', async () => {
+    const r = await receiverWith();
+    const sender = senderFor(r, { highWaterBytes: 256 * 1024 });
+    const body = 'x'.repeat(1_000);
+    let refusals = 0;
+    for (let i = 0; i < 3_000; i++) {
+      if (!sender.send('my.app.test.bp', JSON.stringify({ i, body }))) {
+        refusals++;
+        await sender.ready();
+      }
+    }
+    await sender.flush();
+    assert.ok(refusals > 0, 'the high-water mark was reached');
+    assertComplete(r, 'my.app.test.bp', 3_000);
+    const stats = sender.stats();
+    assert.equal(stats.byTag['my.app.test.bp']?.events, 3_000);
+    assert.ok(stats.sendingMs > 0 && stats.flushingMs > 0);
+  });
+});

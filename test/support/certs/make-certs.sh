@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Generates the PEM files the Devo sender tests read. Run from anywhere; outputs land next to this script.
+# Tests only read the resulting PEM files, so openssl is needed only to regenerate them.
+#
+#   ca.pem                 test CA that signs the server and the good client certificate
+#   server.pem/.key        server certificate for localhost, 127.0.0.1 and ::1
+#   client.pem/.key        client certificate signed by ca.pem (the "Devo domain certificate")
+#   other-ca.pem           unrelated CA (a chain that did not sign the server)
+#   other-client.pem/.key  client certificate signed by other-ca.pem (refused by the server)
+#
+# CA private keys are deleted after signing: the outputs are test material, never reused for anything else.
+set -euo pipefail
+
+cd "$(dirname "$0")"
+DAYS=36500 # 100 years: tests must not start failing because a fixture expired
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+new_key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+
+make_ca() { # name, subject
+  new_key "$WORK/$1.key"
+  openssl req -x509 -new -key "$WORK/$1.key" -sha256 -days "$DAYS" -subj "$2" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -out "$1.pem"
+}
+
+make_leaf() { # name, ca, subject, extension text
+  new_key "$1.key"
+  openssl req -new -key "$1.key" -subj "$3" -out "$WORK/$1.csr"
+  printf '%s\n' "$4" >"$WORK/$1.ext"
+  openssl x509 -req -in "$WORK/$1.csr" -CA "$2.pem" -CAkey "$WORK/$2.key" -CAcreateserial -CAserial "$WORK/$2.srl" \
+    -sha256 -days "$DAYS" -extfile "$WORK/$1.ext" -out "$1.pem" 2>/dev/null
+}
+
+make_ca ca "/O=o365-devo-functions tests/CN=Test Devo CA"
+make_ca other-ca "/O=Unrelated tests/CN=Unrelated CA"
+
+make_leaf server ca "/O=o365-devo-functions tests/CN=localhost" \
+  "basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature
+extendedKeyUsage=serverAuth
+subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1"
+
+CLIENT_EXT="basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature
+extendedKeyUsage=clientAuth"
+make_leaf client ca "/O=o365-devo-functions tests/CN=test-domain" "$CLIENT_EXT"
+make_leaf other-client other-ca "/O=Unrelated tests/CN=unrelated-domain" "$CLIENT_EXT"
+
+chmod 644 ./*.pem ./*.key
+openssl verify -CAfile ca.pem server.pem client.pem >/dev/null
+openssl verify -CAfile other-ca.pem other-client.pem >/dev/null
+echo "certificates written to $(pwd)"
