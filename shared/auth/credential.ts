@@ -18,7 +18,12 @@ export interface CredentialSettings {
 export function createCredential(settings: CredentialSettings): TokenCredential {
   const common = { authorityHost: settings.authorityHost, disableInstanceDiscovery: true };
   if (settings.clientCertificate !== undefined) {
-    return new ClientCertificateCredential(settings.tenantId, settings.clientId, { certificate: settings.clientCertificate }, common);
+    return new ClientCertificateCredential(
+      settings.tenantId,
+      settings.clientId,
+      { certificate: settings.clientCertificate },
+      common,
+    );
   }
   if (settings.clientSecret === undefined) throw new TypeError('createCredential needs a client secret or certificate');
   return new ClientSecretCredential(settings.tenantId, settings.clientId, settings.clientSecret, common);
@@ -40,7 +45,11 @@ export interface TokenSource {
  * Caches one token per scope and refreshes it `refreshMarginMs` before it expires, so every request does not go
  * through the credential; concurrent callers share one refresh.
  */
-export function createTokenSource(credential: TokenCredential, scope: string, refreshMarginMs = 5 * 60_000): TokenSource {
+export function createTokenSource(
+  credential: TokenCredential,
+  scope: string,
+  refreshMarginMs = 5 * 60_000,
+): TokenSource {
   let cached: { token: string; expiresOn: number } | undefined;
   let pending: Promise<string> | undefined;
   const refresh = async (): Promise<string> => {

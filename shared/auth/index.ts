@@ -1,1 +1,7 @@
-export { createCredential, createTokenSource, scopeFor, type CredentialSettings, type TokenSource } from './credential.ts';
+export {
+  createCredential,
+  createTokenSource,
+  scopeFor,
+  type CredentialSettings,
+  type TokenSource,
+} from './credential.ts';

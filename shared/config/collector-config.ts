@@ -40,6 +40,8 @@ export interface ManagementConfig extends CommonConfig {
   /** The MANAGEMENT_START_TIME value, normalised; undefined = 7 days back. */
   startTime: string | undefined;
   fetchConcurrency: number;
+  /** Listing stops this long before now. */
+  settleMs: number;
   obfuscation: ObfuscationSettings | undefined;
 }
 
@@ -112,6 +114,7 @@ export function readManagementConfig(env: Env): ManagementConfig {
         resource: collect(S.managementApiResource, env, problems) as string,
         startTime: collect(S.managementStartTime, env, problems),
         fetchConcurrency: collect(S.fetchConcurrency, env, problems) as number,
+        settleMs: (collect(S.settleSeconds, env, problems) as number) * 1000,
       })),
     obfuscation: () => readObfuscation(env),
   });

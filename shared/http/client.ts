@@ -41,7 +41,8 @@ export interface HttpClientOptions {
  */
 export function createHttpClient(options: HttpClientOptions): Got {
   const allowed = new Set(options.allowedOrigins.map((o) => new URL(o).origin));
-  const limiter = options.requestsPerSecond === undefined ? unlimited : createRateLimiter({ perSecond: options.requestsPerSecond });
+  const limiter =
+    options.requestsPerSecond === undefined ? unlimited : createRateLimiter({ perSecond: options.requestsPerSecond });
   const bearerOrigin = options.bearer === undefined ? undefined : new URL(options.bearer.origin).origin;
   const renewedRequests = new WeakSet<object>();
 

@@ -49,8 +49,11 @@ export function retryDelay(input: RetryDecisionInput): number {
   return clamp(backoff + jitter, 1, input.maxDelayMs);
 }
 
-export function isRetryable(input: Pick<RetryDecisionInput, 'errorCode' | 'statusCode' | 'body' | 'isRetryableResponse'>): boolean {
-  if (input.statusCode === undefined) return RETRYABLE_NETWORK_CODES.has(input.errorCode) || input.errorCode === 'ETIMEDOUT';
+export function isRetryable(
+  input: Pick<RetryDecisionInput, 'errorCode' | 'statusCode' | 'body' | 'isRetryableResponse'>,
+): boolean {
+  if (input.statusCode === undefined)
+    return RETRYABLE_NETWORK_CODES.has(input.errorCode) || input.errorCode === 'ETIMEDOUT';
   if (RETRYABLE_STATUS_CODES.has(input.statusCode)) return true;
   return input.isRetryableResponse?.(input.statusCode, input.body ?? '') ?? false;
 }

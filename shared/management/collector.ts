@@ -68,7 +68,7 @@ export async function collectManagement(run: ManagementRun): Promise<void> {
 
   let clamped = false;
   for (;;) {
-    const window = nextWindow(new Date(state.cursor.position), now());
+    const window = nextWindow(new Date(state.cursor.position), now(), run.config.settleMs);
     if (window === undefined || Date.now() >= run.deadline) break;
     if (window.lostSince !== undefined) {
       run.logger.warn(
@@ -166,7 +166,6 @@ async function listWindowOrClamp(
 async function listWindow(run: ManagementRun, start: Date, end: Date): Promise<ContentBlob[]> {
   const blobs: ContentBlob[] = [];
   for await (const page of run.client.listContent(run.fn.contentType, start, end)) {
-    run.stats.requests += 1;
     blobs.push(...page);
   }
   const seen = new Set<string>();
@@ -211,7 +210,6 @@ async function fetchBlob(run: ManagementRun, blob: ContentBlob, onRecord: Record
     return;
   }
   try {
-    run.stats.requests += 1;
     await run.client.fetchContent(blob, onRecord);
     run.stats.blobsFetched += 1;
   } catch (err) {

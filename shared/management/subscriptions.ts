@@ -25,7 +25,6 @@ export async function ensureSubscription(
   now: Date,
 ): Promise<boolean> {
   const subscriptions = await run.client.listSubscriptions();
-  run.stats.requests += 1;
   const mine = subscriptions.find((s) => sameContentType(s.contentType, run.fn.contentType));
   if (mine?.status.toLowerCase() === 'enabled') return true;
 
@@ -38,7 +37,6 @@ export async function ensureSubscription(
   }
   state.cursor = { ...state.cursor, lastStartRequest: now.toISOString() };
   const result = await run.client.startSubscription(run.fn.contentType);
-  run.stats.requests += 1;
   run.logger.info(
     result === 'started'
       ? `${run.fn.functionName}: started subscription ${run.fn.contentType}; Microsoft may take up to 12 hours to publish its first content.`

@@ -28,16 +28,23 @@ const PARTITION = 'retry';
 
 /** Row keys may not hold `/ \ # ?` or control characters. */
 export function retryRowKey(contentType: string, contentId: string): string {
-  const safe = [...`${contentType}__${contentId}`].map((c) => (/[/\\#?]/.test(c) || c.charCodeAt(0) < 32 || (c.charCodeAt(0) >= 127 && c.charCodeAt(0) < 160) ? '_' : c));
+  const safe = [...`${contentType}__${contentId}`].map((c) =>
+    /[/\\#?]/.test(c) || c.charCodeAt(0) < 32 || (c.charCodeAt(0) >= 127 && c.charCodeAt(0) < 160) ? '_' : c,
+  );
   return safe.join('').slice(0, 1000);
 }
 
 export function createRetryList(table: TableClient): RetryList {
-  const key = (e: Pick<RetryEntry, 'contentType' | 'contentId'>) => ({ partitionKey: PARTITION, rowKey: retryRowKey(e.contentType, e.contentId) });
+  const key = (e: Pick<RetryEntry, 'contentType' | 'contentId'>) => ({
+    partitionKey: PARTITION,
+    rowKey: retryRowKey(e.contentType, e.contentId),
+  });
 
   async function list(): Promise<RetryEntry[]> {
     const entries: RetryEntry[] = [];
-    for await (const e of table.listEntities<RetryEntry>({ queryOptions: { filter: `PartitionKey eq '${PARTITION}'` } })) {
+    for await (const e of table.listEntities<RetryEntry>({
+      queryOptions: { filter: `PartitionKey eq '${PARTITION}'` },
+    })) {
       entries.push({
         functionName: e.functionName,
         contentType: e.contentType,

@@ -367,6 +367,16 @@ const CASES: Case[] = [
     message: /0 is out of range 1\.\.64/,
   },
   {
+    setting: 'MANAGEMENT_SETTLE_SECONDS',
+    read: readManagementConfig,
+    base: MANAGEMENT,
+    defaultOf: (r: { settleMs: number }) => r.settleMs,
+    defaultValue: 60_000,
+    bad: '3601',
+    errorId: 56,
+    message: /3601 is out of range 0\.\.3600/,
+  },
+  {
     setting: 'REQUESTS_PER_SECOND',
     read: readManagementConfig,
     base: MANAGEMENT,

@@ -79,6 +79,16 @@ export const fetchConcurrency = integerSetting({
   default: 8,
 });
 
+export const settleSeconds = integerSetting({
+  name: 'MANAGEMENT_SETTLE_SECONDS',
+  errorId: 56,
+  description:
+    'How far behind now listing stops: content published in the last seconds may not be listed yet, so it is left for the next run.',
+  min: 0,
+  max: 3600,
+  default: 60,
+});
+
 export const requestsPerSecond = integerSetting({
   name: 'REQUESTS_PER_SECOND',
   errorId: 53,
@@ -118,6 +128,7 @@ export const MANAGEMENT_SETTINGS: readonly SettingSpec<unknown>[] = [
   managementApiResource,
   managementStartTime,
   fetchConcurrency,
+  settleSeconds,
   requestsPerSecond,
   obfuscateFields,
   obfuscationKey,
