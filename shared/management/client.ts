@@ -148,9 +148,18 @@ export class ManagementClient {
       response = r;
     });
     const errorChunks: Buffer[] = [];
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      if ((response?.statusCode ?? 200) >= 400) errorChunks.push(chunk);
-      else for (const record of splitter.push(chunk)) await onRecord(record);
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        if ((response?.statusCode ?? 200) >= 400) errorChunks.push(chunk);
+        else for (const record of splitter.push(chunk)) await onRecord(record);
+      }
+    } catch (err) {
+      if (err instanceof SyntaxError) throw err;
+      // A body cut off after a good status is a network failure (retryable), not an HTTP error of that status.
+      const e = err as { code?: string; message?: string };
+      throw Object.assign(new Error(e.message ?? 'connection lost while reading the response'), {
+        code: e.code ?? 'ECONNRESET',
+      });
     }
     if (response !== undefined && response.statusCode >= 400) {
       throw Object.assign(new Error(`HTTP ${response.statusCode}`), {

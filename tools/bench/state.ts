@@ -11,9 +11,18 @@ export async function benchState(rounds = 3): Promise<Record<string, unknown>> {
   const settings = { capacity: 10_000_000, bufferSize: 100_000, errorRate: 1e-6 };
   const azurite = await startAzurite();
   try {
-    const clients = await openStateClients({ kind: 'connectionString', connectionString: azurite.connectionString, tableName: 'bench', containerName: 'bench' });
+    const clients = await openStateClients({
+      kind: 'connectionString',
+      connectionString: azurite.connectionString,
+      tableName: 'bench',
+      containerName: 'bench',
+    });
     const store = createBlobStore(clients.container);
-    const persisted = { name: 'bench.bloom', filter: DedupeFilter.create(settings), etag: undefined as string | undefined };
+    const persisted = {
+      name: 'bench.bloom',
+      filter: DedupeFilter.create(settings),
+      etag: undefined as string | undefined,
+    };
     for (let i = 0; i < 200_000; i += 1) persisted.filter.addIfNew(`record-${i}`);
     const saveMs: number[] = [];
     const loadMs: number[] = [];
@@ -26,7 +35,8 @@ export async function benchState(rounds = 3): Promise<Record<string, unknown>> {
       t = performance.now();
       const loaded = await loadFilter(store, 'bench.bloom', settings, silentLogger);
       loadMs.push(performance.now() - t);
-      if (!loaded.filter.has('record-123') || loaded.filter.count !== persisted.filter.count) throw new Error('filter did not survive the round trip');
+      if (!loaded.filter.has('record-123') || loaded.filter.count !== persisted.filter.count)
+        throw new Error('filter did not survive the round trip');
       blobBytes = (await store.load('bench.bloom'))?.data.byteLength ?? 0;
     }
     const t = performance.now();

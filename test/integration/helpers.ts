@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import type { Env } from '../../shared/config/index.ts';
+import { MANAGEMENT_FUNCTIONS, tagForWorkload } from '../../shared/management/content-types.ts';
+import { invokeManagementFunction } from '../../shared/management/invoke.ts';
+import type { Logger } from '../../shared/telemetry/logger.ts';
+import type { LocalStack } from '../../tools/local/stack.ts';
+
+/** Collects log lines so a test can assert on what an operator would read. */
+export function recordingLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const push = (level: string) => (message: string) => void lines.push(`${level} ${message}`);
+  return { lines, debug: push('debug'), info: push('info'), warn: push('warn'), error: push('error') };
+}
+
+/** Settings for an in-process run against the stack: fast retries, no settle delay, a small filter. */
+export function testEnv(stack: LocalStack, overrides: Env = {}): Env {
+  return {
+    ...stack.env,
+    MANAGEMENT_SETTLE_SECONDS: '0',
+    HTTP_RETRY_WAIT_SECONDS: '1',
+    HTTP_TIMEOUT_SECONDS: '5',
+    BLOOM_FILTER_SIZE: '100000',
+    BLOOM_FILTER_BUFFER_SIZE: '1000',
+    ...overrides,
+  };
+}
+
+export async function runAllManagement(env: Env, logger: Logger = recordingLogger()): Promise<void> {
+  for (const fn of MANAGEMENT_FUNCTIONS) await invokeManagementFunction(fn.functionName, env, logger);
+}
+
+/** Every line Devo received, grouped by message, with the tags it arrived under. */
+function received(stack: LocalStack): Map<string, string[]> {
+  const byMessage = new Map<string, string[]>();
+  for (const line of stack.receiver.lines) {
+    assert.ok(line.valid, `not a Devo line: ${line.raw.toString('utf8').slice(0, 80)}`);
+    byMessage.set(line.message, [...(byMessage.get(line.message) ?? []), line.tag]);
+  }
+  return byMessage;
+}
+
+/**
+ * Every unique record the simulator served for the content types arrived exactly once (or at least once), byte for
+ * byte, under the tag of its Workload, and nothing else arrived.
+ */
+export function assertDelivered(
+  stack: LocalStack,
+  contentTypes: readonly string[],
+  mode: 'exactly-once' | 'at-least-once' = 'exactly-once',
+): number {
+  const got = received(stack);
+  let expectedCount = 0;
+  for (const ct of contentTypes) {
+    for (const text of stack.simulator.expectedUniqueRecords(ct as never)) {
+      expectedCount += 1;
+      const tags = got.get(text);
+      assert.ok(tags !== undefined, `${ct}: record never arrived: ${text.slice(0, 100)}`);
+      const tag = tagForWorkload((JSON.parse(text) as { Workload?: string }).Workload);
+      assert.ok(
+        tags.every((t) => t === tag),
+        `${ct}: record arrived under ${tags.join(', ')} instead of ${tag}`,
+      );
+      if (mode === 'exactly-once')
+        assert.equal(tags.length, 1, `${ct}: record arrived ${tags.length} times: ${text.slice(0, 100)}`);
+      got.delete(text);
+    }
+  }
+  assert.equal(got.size, 0, `unexpected lines arrived: ${[...got.keys()].slice(0, 3).join(' | ')}`);
+  return expectedCount;
+}
+
+/**
+ * Publishes a blob now (content never appears in the past, so it is never behind a cursor) and waits until it is
+ * listable: listing windows end on whole seconds before now, so content of the current second waits for a later run.
+ */
+export async function publish(stack: LocalStack, contentType: string, count: number): Promise<{ contentId: string }> {
+  const sim = stack.simulator;
+  const descriptor = sim.addBlob(contentType as never, sim.generateRecords(contentType as never, count), Date.now());
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  return descriptor;
+}

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { invokeManagementFunction } from '../../shared/management/invoke.ts';
+import { createRetryList, openStateClients } from '../../shared/state/index.ts';
+import { startLocalStack, type LocalStack } from '../../tools/local/stack.ts';
+import { CONTENT_TYPES } from '../../tools/simulator/index.ts';
+import { testCerts } from '../support/devo-receiver.ts';
+import { trustTestCa } from '../support/tls.ts';
+import { assertDelivered, publish, recordingLogger, runAllManagement, testEnv } from './helpers.ts';
+
+describe('Management collector under API faults', () => {
+  let stack: LocalStack;
+  before(async () => {
+    trustTestCa();
+    stack = await startLocalStack();
+  });
+  after(() => stack.close());
+  afterEach(() => stack.simulator.faults.clear());
+
+  it('waits out throttling (429 and AF429 in 403), 5xx, resets and broken bodies, and still delivers once', async () => {
+    const f = stack.simulator.faults;
+    f.add({ match: { route: 'list' }, kind: '429', times: 2, retryAfterSeconds: 1 });
+    f.add({ match: { route: 'blob' }, kind: 'af429-403', times: 2 });
+    f.add({ match: { route: 'blob' }, kind: '500', times: 2 });
+    f.add({ match: { route: 'blob' }, kind: 'reset', times: 2 });
+    f.add({ match: { route: 'blob' }, kind: 'malformed-json', times: 1 });
+    f.add({ match: { route: 'content' }, kind: '503', times: 1 });
+    f.add({ match: { route: 'token' }, kind: '500', times: 1 });
+    const logger = recordingLogger();
+    // Several faults may hit one blob in a row: allow enough retries, capped short waits.
+    await runAllManagement(testEnv(stack, { HTTP_RETRIES: '10', HTTP_MAX_RETRY_WAIT_SECONDS: '2' }), logger);
+    for (const fault of f.list())
+      assert.equal(fault.remaining, 0, `fault ${fault.spec.kind} on ${String(fault.spec.match?.route)} did not fire`);
+    assertDelivered(stack, CONTENT_TYPES);
+    assert.ok(
+      logger.lines.some((l) => /statistics: .*throttled: [1-9]/.test(l)),
+      'throttling is counted',
+    );
+  });
+
+  it('moves past a blob that keeps failing, and uriRetry delivers it later', async () => {
+    const { contentId } = await publish(stack, 'Audit.General', 4);
+    stack.simulator.faults.add({ match: { route: 'blob' }, kind: '500', times: 1000 });
+    const logger = recordingLogger();
+    await invokeManagementFunction('auditGeneral', testEnv(stack, { HTTP_RETRIES: '1' }), logger);
+    assert.ok(
+      logger.lines.some((l) => l.includes(`content ${contentId}`) && l.includes('queued for uriRetry')),
+      logger.lines.join('\n'),
+    );
+    const clients = await openStateClients({
+      kind: 'connectionString',
+      connectionString: stack.env.AzureWebJobsStorage as string,
+      tableName: 'o365devostate',
+      containerName: 'o365devo-state',
+    });
+    assert.equal((await createRetryList(clients.table).list()).length, 1);
+
+    stack.simulator.faults.clear();
+    await invokeManagementFunction('auditGeneral', testEnv(stack), recordingLogger());
+    assert.throws(
+      () => assertDelivered(stack, ['Audit.General']),
+      /never arrived/,
+      'the cursor moved on without refetching the failed blob',
+    );
+    await invokeManagementFunction('uriRetry', testEnv(stack), recordingLogger());
+    assertDelivered(stack, CONTENT_TYPES);
+    assert.deepEqual(await createRetryList(clients.table).list(), []);
+  });
+
+  it('logs an expired blob as lost and delivers the rest', async () => {
+    await publish(stack, 'Audit.SharePoint', 3);
+    stack.simulator.faults.add({
+      match: { route: 'blob', contentType: 'Audit.SharePoint' },
+      kind: 'expired',
+      times: 1,
+    });
+    const logger = recordingLogger();
+    await invokeManagementFunction('auditSharePoint', testEnv(stack), logger);
+    assert.ok(
+      logger.lines.some((l) => l.startsWith('error') && l.includes('is lost') && l.includes('AF20051')),
+      logger.lines.join('\n'),
+    );
+  });
+
+  it('refuses a NextPageUri on another host without sending it the token', async () => {
+    const certs = testCerts();
+    let foreignRequests = 0;
+    const foreign = createServer({ cert: certs.serverCert, key: certs.serverKey }, (_req, res) => {
+      foreignRequests += 1;
+      res.end('[]');
+    });
+    await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
+    const foreignOrigin = `https://localhost:${(foreign.address() as AddressInfo).port}`;
+    stack.simulator.faults.add({ match: { route: 'content' }, kind: 'foreign-next-page', foreignOrigin, times: 1 });
+    try {
+      await assert.rejects(
+        invokeManagementFunction(
+          'dlpAll',
+          testEnv(stack, { MANAGEMENT_START_TIME: new Date(Date.now() - 3_600_000).toISOString() }),
+          recordingLogger(),
+        ),
+        (err: Error) =>
+          err.message.includes(`another host (${foreignOrigin})`) && err.message.includes('no token was sent'),
+      );
+      assert.equal(foreignRequests, 0);
+    } finally {
+      foreign.close();
+    }
+  });
+});

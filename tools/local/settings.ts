@@ -1,0 +1,29 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { Env } from '../../shared/config/index.ts';
+
+/**
+ * The settings a local run sees: `local.settings.json` `Values` when the file exists, with environment variables
+ * winning, as Core Tools does. The file's own errors are reported with its path.
+ */
+export function localEnvironment(path = 'local.settings.json', env: NodeJS.ProcessEnv = process.env): Env {
+  if (!existsSync(path)) return { ...env };
+  let values: unknown;
+  try {
+    values = (JSON.parse(readFileSync(path, 'utf8')) as { Values?: unknown }).Values;
+  } catch (err) {
+    throw new Error(`${path} is not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+  if (values === undefined) return { ...env };
+  if (values === null || typeof values !== 'object') throw new Error(`${path}: "Values" must be an object of settings`);
+  const merged: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(values)) merged[key] = value === null ? undefined : String(value);
+  return { ...merged, ...env };
+}
+
+/** A console logger with UTC timestamps, shaped like the Functions host's output. */
+export const consoleLogger = {
+  debug: (message: string) => console.debug(`[${new Date().toISOString()}] ${message}`),
+  info: (message: string) => console.info(`[${new Date().toISOString()}] ${message}`),
+  warn: (message: string) => console.warn(`[${new Date().toISOString()}] WARNING ${message}`),
+  error: (message: string) => console.error(`[${new Date().toISOString()}] ERROR ${message}`),
+};
