@@ -124,6 +124,8 @@ export class ManagementClient {
         await this.#streamRecords(url, onRecord);
         return;
       } catch (err) {
+        // The caller's own failure (Devo, state) is not a content failure: no retry, no reclassification.
+        if (err instanceof RecordHandlerError) throw err.cause;
         const failure = this.#toApiError('fetch content', url, err);
         const delay = failure.action === 'retry' ? this.#retryDelayFor(attempt, err) : 0;
         if (delay === 0) throw failure;
@@ -151,10 +153,10 @@ export class ManagementClient {
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         if ((response?.statusCode ?? 200) >= 400) errorChunks.push(chunk);
-        else for (const record of splitter.push(chunk)) await onRecord(record);
+        else for (const record of splitter.push(chunk)) await deliverRecord(onRecord, record);
       }
     } catch (err) {
-      if (err instanceof SyntaxError) throw err;
+      if (err instanceof SyntaxError || err instanceof RecordHandlerError) throw err;
       // A body cut off after a good status is a network failure (retryable), not an HTTP error of that status.
       const e = err as { code?: string; message?: string };
       throw Object.assign(new Error(e.message ?? 'connection lost while reading the response'), {
@@ -271,6 +273,17 @@ export class ManagementClient {
       undefined,
       `the response was not ${expected}`,
     );
+  }
+}
+
+/** Marks a failure of the caller's record handler, so it passes through the fetch's retry logic untouched. */
+class RecordHandlerError extends Error {}
+
+async function deliverRecord(onRecord: (record: string) => void | Promise<void>, record: string): Promise<void> {
+  try {
+    await onRecord(record);
+  } catch (cause) {
+    throw new RecordHandlerError('record handler failed', { cause });
   }
 }
 

@@ -16,7 +16,9 @@ import { isManagementApiError, type ContentBlob, type ManagementClient } from '.
 import type { ManagementFunction } from './content-types.ts';
 import { advanceWithin, CURSOR_VERSION, loadCursor, type ManagementCursor } from './cursor.ts';
 import { forEachConcurrently } from './pool.ts';
-import { createRecordSink, type RecordSink } from './records.ts';
+import { createRecordSink } from './records.ts';
+
+type RecordSink = (raw: string) => Promise<void>;
 import { ensureSubscription } from './subscriptions.ts';
 import { HOUR_MS, earliestStart, initialPosition, nextWindow } from './windows.ts';
 
@@ -41,6 +43,34 @@ export interface ManagementRun {
 
 export const filterBlobName = (functionName: string): string => `${functionName}.bloom`;
 
+/** Default amount of waiting events (characters) that triggers a checkpoint. */
+export const CHECKPOINT_BYTES = 8_000_000;
+
+/**
+ * Keeps the outbox bounded inside large blobs: when it fills up, its events are delivered and the filter saved, but
+ * not the cursor, which cannot move past a blob still being read; a rerun fetches the blob again and the saved filter
+ * drops what was delivered. Meanwhile every fetch pauses at its next record, so the filter does not change during its
+ * upload.
+ */
+export function spillingSink(
+  queue: (raw: string) => void,
+  outbox: Outbox,
+  limitBytes: number,
+  spill: () => Promise<void>,
+): (raw: string) => Promise<void> {
+  let spilling: Promise<void> | undefined;
+  return async (raw) => {
+    while (spilling !== undefined) await spilling;
+    queue(raw);
+    if (outbox.bytes >= limitBytes) {
+      spilling = spill().finally(() => {
+        spilling = undefined;
+      });
+      await spilling;
+    }
+  };
+}
+
 /**
  * One invocation of a Management function: load state → subscription → list → fetch → dedupe → send → flush →
  * checkpoint, window after window until caught up or out of time. The cursor only moves after the events it covers
@@ -58,13 +88,17 @@ export async function collectManagement(run: ManagementRun): Promise<void> {
     run.config.obfuscation === undefined
       ? undefined
       : createObfuscator(run.config.obfuscation.fields, run.config.obfuscation.key);
-  const onRecord = createRecordSink({ filter: state.filter.filter, outbox, stats: run.stats, obfuscate });
-  const checkpoint = async (): Promise<void> => {
+  const deliver = async (): Promise<void> => {
     run.stats.eventsSent += await outbox.deliver(run.sink);
     await saveFilter(run.blobs, state.filter);
+  };
+  const checkpoint = async (): Promise<void> => {
+    await deliver();
     await saveCursor(run, state);
     state.lastCheckpoint = Date.now();
   };
+  const queue = createRecordSink({ filter: state.filter.filter, outbox, stats: run.stats, obfuscate });
+  const onRecord = spillingSink(queue, outbox, run.checkpointBytes ?? CHECKPOINT_BYTES, deliver);
 
   let clamped = false;
   for (;;) {
@@ -204,7 +238,7 @@ async function processBlobs(
 /** Enough events are waiting, or enough time passed, to deliver them and save progress. */
 function checkpointDue(run: ManagementRun, state: RunState, outbox: Outbox): boolean {
   const interval = run.checkpointIntervalMs ?? 60_000;
-  return outbox.bytes >= (run.checkpointBytes ?? 8_000_000) || Date.now() - state.lastCheckpoint >= interval;
+  return outbox.bytes >= (run.checkpointBytes ?? CHECKPOINT_BYTES) || Date.now() - state.lastCheckpoint >= interval;
 }
 
 /** One blob: skipped as lost when expired, delivered, or put on the retry list so it never blocks the cursor. */

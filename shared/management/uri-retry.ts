@@ -5,7 +5,7 @@ import type { Logger } from '../telemetry/logger.ts';
 import { createObfuscator } from '../telemetry/obfuscate.ts';
 import type { RunStatistics } from '../telemetry/statistics.ts';
 import { isManagementApiError, type ManagementClient } from './client.ts';
-import { filterBlobName } from './collector.ts';
+import { CHECKPOINT_BYTES, filterBlobName, spillingSink } from './collector.ts';
 import { createRecordSink } from './records.ts';
 
 export const URI_RETRY_FUNCTION = 'uriRetry';
@@ -38,28 +38,36 @@ export async function retryFailedContent(run: UriRetryRun): Promise<void> {
       ? undefined
       : createObfuscator(run.config.obfuscation.fields, run.config.obfuscation.key);
   const delivered: RetryEntry[] = [];
+  const deliver = async (): Promise<void> => {
+    run.stats.eventsSent += await outbox.deliver(run.sink);
+    await saveFilter(run.blobs, own);
+  };
 
   for (const [functionName, group] of groupBy(entries, (e) => e.functionName)) {
     const owner = await loadFilter(run.blobs, filterBlobName(functionName), run.config.dedupe, run.logger);
-    const onRecord = createRecordSink({
+    const queue = createRecordSink({
       filter: own.filter,
       alsoSeenIn: owner.filter,
       outbox,
       stats: run.stats,
       obfuscate,
     });
+    const onRecord = spillingSink(queue, outbox, CHECKPOINT_BYTES, deliver);
     for (const entry of group) {
       if (Date.now() >= run.deadline) break;
       if (await retryOne(run, entry, onRecord)) delivered.push(entry);
     }
   }
-  run.stats.eventsSent += await outbox.deliver(run.sink);
-  await saveFilter(run.blobs, own);
+  await deliver();
   for (const entry of delivered) await run.retries.remove(entry);
 }
 
 /** True when the entry is settled: fetched, or expired (then it is logged as lost). */
-async function retryOne(run: UriRetryRun, entry: RetryEntry, onRecord: (raw: string) => void): Promise<boolean> {
+async function retryOne(
+  run: UriRetryRun,
+  entry: RetryEntry,
+  onRecord: (raw: string) => Promise<void>,
+): Promise<boolean> {
   const tag = `${URI_RETRY_FUNCTION}: content ${entry.contentId} of ${entry.functionName}`;
   if (Date.parse(entry.contentExpiration) <= Date.now()) {
     run.stats.blobsLost += 1;
