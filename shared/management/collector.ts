@@ -100,7 +100,7 @@ export async function collectManagement(run: ManagementRun): Promise<void> {
   const queue = createRecordSink({ filter: state.filter.filter, outbox, stats: run.stats, obfuscate });
   const onRecord = spillingSink(queue, outbox, run.checkpointBytes ?? CHECKPOINT_BYTES, deliver);
 
-  let clamped = false;
+  let clamps = 0;
   for (;;) {
     const window = nextWindow(new Date(state.cursor.position), now(), run.config.settleMs);
     if (window === undefined || Date.now() >= run.deadline) break;
@@ -111,9 +111,9 @@ export async function collectManagement(run: ManagementRun): Promise<void> {
       );
       state.cursor = { ...state.cursor, position: window.start.toISOString(), doneIds: [] };
     }
-    const listed = await listWindowOrClamp(run, window, state, clamped);
+    const listed = await listWindowOrClamp(run, window, state, clamps);
     if (listed === 'clamped') {
-      clamped = true;
+      clamps += 1;
       continue;
     }
     if (listed === 'no-subscription') break;
@@ -168,15 +168,21 @@ async function saveCursor(run: ManagementRun, state: RunState): Promise<void> {
 }
 
 /**
- * Lists a window. A window the API rejects as too old (AF20055/AF20030, e.g. after clock skew) is moved an hour
- * further inside the 7-day limit once, the skipped span logged; a second rejection fails the run instead of looping.
- * A subscription that vanished ends the run; the next one starts it again.
+ * How far past a rejected window's start the next try begins: the API's real limit is "about 7 days", so each
+ * rejection (AF20055/AF20030, e.g. after clock skew) steps further in, and after the last step the run fails
+ * instead of looping.
+ */
+export const CLAMP_STEPS_MS = [HOUR_MS, 4 * HOUR_MS, 12 * HOUR_MS, 24 * HOUR_MS] as const;
+
+/**
+ * Lists a window; a window rejected as too old is moved further inside the limit (CLAMP_STEPS_MS), the skipped span
+ * logged. A subscription that vanished ends the run; the next one starts it again.
  */
 async function listWindowOrClamp(
   run: ManagementRun,
   window: { start: Date; end: Date },
   state: RunState,
-  alreadyClamped: boolean,
+  clamps: number,
 ): Promise<ContentBlob[] | 'clamped' | 'no-subscription'> {
   try {
     return await listWindow(run, window.start, window.end);
@@ -186,8 +192,9 @@ async function listWindowOrClamp(
       run.logger.warn(`${run.fn.functionName}: ${err.message}; the subscription will be started on the next run.`);
       return 'no-subscription';
     }
-    if (err.action !== 'window-rejected' || alreadyClamped) throw err;
-    const position = new Date(earliestStart(new Date()).getTime() + HOUR_MS);
+    const step = CLAMP_STEPS_MS[clamps];
+    if (err.action !== 'window-rejected' || step === undefined) throw err;
+    const position = new Date(Math.max(window.start.getTime(), earliestStart(new Date()).getTime()) + step);
     run.logger.warn(
       `${run.fn.functionName}: the API rejected the window starting ${window.start.toISOString()} (${err.message}); ` +
         `content created before ${position.toISOString()} was skipped.`,

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { invokeManagementFunction } from '../../shared/management/invoke.ts';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../tools/local/stack.ts';
+import { CONTENT_TYPES } from '../../tools/simulator/index.ts';
+import { trustTestCa } from '../support/tls.ts';
+import { assertDelivered, recordingLogger, runAllManagement, testEnv } from './helpers.ts';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+
+async function withStack(options: LocalStackOptions, body: (stack: LocalStack) => Promise<void>): Promise<void> {
+  trustTestCa();
+  const stack = await startLocalStack(options);
+  try {
+    await body(stack);
+  } finally {
+    await stack.close();
+  }
+}
+
+/** `npm run collect -- <name>` as a user runs it: a child process configured only by environment variables. */
+function collectProcess(stack: LocalStack, name: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, ['tools/collect.ts', name], {
+    cwd: repo,
+    env: { PATH: process.env.PATH ?? '', ...(testEnv(stack) as Record<string, string>), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, output: () => output };
+}
+
+describe('Management collector resilience', () => {
+  it('loses and duplicates nothing when the receiver drops connections before reading', async () => {
+    await withStack({ receiver: { faults: { dropAfterBytes: 0, dropConnections: 3 } } }, async (stack) => {
+      await runAllManagement(testEnv(stack));
+      assert.ok(stack.receiver.rawConnections.filter((c) => c.dropped).length >= 3, 'the receiver dropped connections');
+      assertDelivered(stack, CONTENT_TYPES);
+    });
+  });
+
+  it('loses nothing when the receiver drops connections mid-stream (a resend may repeat what it had read)', async () => {
+    await withStack({ receiver: { faults: { dropAfterBytes: 20_000, dropConnections: 2 } } }, async (stack) => {
+      await runAllManagement(testEnv(stack));
+      assertDelivered(stack, CONTENT_TYPES, 'at-least-once');
+    });
+  });
+
+  it('resumes after the process is killed mid-run, and delivers every record once', async () => {
+    const options = { simulator: { data: { largeBlobs: [{ contentType: 'Audit.General' as const, records: 3000 }] } } };
+    await withStack(options, async (stack) => {
+      // Slow blob answers so the kill lands while content is being fetched.
+      stack.simulator.faults.add({ match: { route: 'blob' }, kind: 'delay-headers', delayMs: 150, times: 1000 });
+      const first = collectProcess(stack, 'auditGeneral', { MANAGEMENT_FETCH_CONCURRENCY: '1' });
+      const deadline = Date.now() + 20_000;
+      while (stack.simulator.log.requests('blob').length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      first.child.kill('SIGKILL');
+      assert.equal(await first.exited, null, `the first run was killed (output: ${first.output()})`);
+      stack.simulator.faults.clear();
+
+      const second = collectProcess(stack, 'auditGeneral', {});
+      assert.equal(await second.exited, 0, second.output());
+      assert.match(second.output(), /auditGeneral statistics: requests made: \d+/);
+      assertDelivered(stack, ['Audit.General']);
+    });
+  });
+
+  it('delivers a large blob in bounded pieces and resumes it after a kill without duplicates', async () => {
+    const options = { simulator: { data: { blobsPerContentType: 1, largeBlobs: [{ contentType: 'Audit.Exchange' as const, records: 12_000 }] } } };
+    await withStack(options, async (stack) => {
+      await invokeManagementFunction('auditExchange', testEnv(stack), recordingLogger());
+      const flushes = stack.receiver.rawConnections.filter((c) => c.endedByClient).length;
+      assert.ok(flushes >= 2, `the large blob was delivered in more than one piece (${flushes} confirmed connections)`);
+      assertDelivered(stack, ['Audit.Exchange']);
+    });
+  });
+
+  it('starts a missing subscription once, respecting the 15-minute rule', async () => {
+    await withStack({ simulator: { enabledContentTypes: ['Audit.Exchange'] } }, async (stack) => {
+      const logger = recordingLogger();
+      await invokeManagementFunction('dlpAll', testEnv(stack), logger);
+      await invokeManagementFunction('dlpAll', testEnv(stack), logger);
+      assert.equal(stack.simulator.subscriptions.startRequests.length, 1);
+      assert.equal(stack.simulator.subscriptions.cooldownViolations, 0);
+      assert.ok(logger.lines.some((l) => l.includes('started subscription DLP.All')), logger.lines.join('\n'));
+      assertDelivered(stack, ['DLP.All']);
+    });
+  });
+
+  it('clamps a window the API rejects as too old instead of looping on it', async () => {
+    await withStack({ simulator: { maxStartAgeMs: 6 * 86_400_000 } }, async (stack) => {
+      const logger = recordingLogger();
+      await invokeManagementFunction('auditSharePoint', testEnv(stack), logger);
+      assert.ok(logger.lines.some((l) => l.includes('the API rejected the window')), logger.lines.join('\n'));
+      assertDelivered(stack, ['Audit.SharePoint']);
+    });
+  });
+
+  it('resets a function when MANAGEMENT_START_TIME changes, and says so', async () => {
+    await withStack({}, async (stack) => {
+      await invokeManagementFunction('auditAzureActiveDirectory', testEnv(stack), recordingLogger());
+      const logger = recordingLogger();
+      const start = new Date(Date.now() - 86_400_000).toISOString();
+      await invokeManagementFunction('auditAzureActiveDirectory', testEnv(stack, { MANAGEMENT_START_TIME: start }), logger);
+      assert.ok(
+        logger.lines.some((l) => l.startsWith('warn') && l.includes('MANAGEMENT_START_TIME changed') && l.includes('resetting')),
+        logger.lines.join('\n'),
+      );
+      assert.ok(logger.lines.some((l) => l.includes(`at ${start}`)), 'the new start time is used');
+    });
+  });
+});
