@@ -43,6 +43,15 @@ export interface Demo {
   stop(timeoutMs?: number): Promise<StopResult>;
 }
 
+/**
+ * Where the demo's collectors start: the simulator's seeded content spans the two days before it starts, so three
+ * days back (midnight UTC) covers all of it without reaching the API's 7-day limit.
+ */
+export function demoStartTime(now: number): string {
+  const day = 86_400_000;
+  return new Date(Math.floor(now / day) * day - 3 * day).toISOString();
+}
+
 /** `tag  +n  (total t)` lines for the tags that grew since `previous`, which is updated in place. */
 export function tagSummary(counts: ReadonlyMap<string, number>, previous: Map<string, number>): string[] {
   const width = Math.max(0, ...[...counts.keys()].map((t) => t.length));
@@ -90,7 +99,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   const stack = await startLocalStack();
   // The simulator's certificate is signed by the test CA; trust it in this process instead of turning checks off.
   trustTestCa();
-  const env: Env = { ...stack.env, ...DEMO_OVERRIDES };
+  const env: Env = { ...stack.env, ...DEMO_OVERRIDES, MANAGEMENT_START_TIME: demoStartTime(Date.now()) };
   for (const line of banner(stack, env)) print(line);
 
   let host: LocalHost;
@@ -103,7 +112,11 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
 
   const seenTags = new Set<string>();
   const previous = new Map<string, number>();
-  const summarise = (): void => {
+  const summaryEveryMs = options.summaryEveryMs ?? 5_000;
+  let lastSummary = 0;
+  // Checked every second so the first events show at once; later summaries come at most every `summaryEveryMs`.
+  const summarise = (force = false): void => {
+    if (!force && lastSummary !== 0 && Date.now() - lastSummary < summaryEveryMs) return;
     const counts = new Map<string, number>();
     for (const [tag, lines] of stack.receiver.byTag) {
       counts.set(tag, lines.length);
@@ -115,10 +128,11 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     }
     const lines = tagSummary(counts, previous);
     if (lines.length === 0) return;
+    lastSummary = Date.now();
     print(`[${new Date().toISOString()}] Events received by Devo (${stack.receiver.lines.length} in all):`);
     for (const line of lines) print(line);
   };
-  const summaryTimer = setInterval(summarise, options.summaryEveryMs ?? 5_000);
+  const summaryTimer = setInterval(summarise, Math.min(1_000, summaryEveryMs));
   summaryTimer.unref();
 
   let round = 0;
@@ -145,7 +159,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
         clearInterval(publishTimer);
         clearInterval(summaryTimer);
         const result = await host.stop(timeoutMs);
-        summarise();
+        summarise(true);
         await stack.close();
         return result;
       })();
