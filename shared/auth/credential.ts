@@ -1,4 +1,5 @@
 import { ClientCertificateCredential, ClientSecretCredential, type TokenCredential } from '@azure/identity';
+import { toSetupError } from './setup-errors.ts';
 
 export interface CredentialSettings {
   tenantId: string;
@@ -48,13 +49,19 @@ export interface TokenSource {
 export function createTokenSource(
   credential: TokenCredential,
   scope: string,
+  authorityHost: string,
   refreshMarginMs = 5 * 60_000,
 ): TokenSource {
   let cached: { token: string; expiresOn: number } | undefined;
   let pending: Promise<string> | undefined;
   const refresh = async (): Promise<string> => {
-    const access = await credential.getToken(scope);
-    if (access === null) throw new Error(`No token was issued for ${scope}`);
+    let access;
+    try {
+      access = await credential.getToken(scope);
+    } catch (err) {
+      throw toSetupError(err, authorityHost);
+    }
+    if (access === null) throw toSetupError(new Error(`no token was issued for ${scope}`), authorityHost);
     cached = { token: access.token, expiresOn: access.expiresOnTimestamp };
     return access.token;
   };

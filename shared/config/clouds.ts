@@ -22,3 +22,17 @@ export const MANAGEMENT_API_HOSTS: Readonly<Record<Cloud, string>> = {
   gcchigh: 'https://manage.office365.us',
   dod: 'https://manage.protection.apps.mil',
 };
+
+/** Message trace back end per cloud: Graph where it exists, the legacy Reporting Web Service for US Government. */
+export const MESSAGE_TRACE_DEFAULTS: Readonly<
+  Record<Cloud, { api: 'graph' | 'rws'; rwsUrl: string | undefined; rwsResource: string | undefined }>
+> = {
+  commercial: { api: 'graph', rwsUrl: 'https://reports.office365.com', rwsResource: 'https://outlook.office365.com' },
+  gcc: { api: 'graph', rwsUrl: 'https://reports.office365.com', rwsResource: 'https://outlook.office365.com' },
+  // GCC High: host per Microsoft's US Government endpoints; confirm in your tenant and override if needed.
+  gcchigh: { api: 'rws', rwsUrl: 'https://reports.office365.us', rwsResource: 'https://outlook.office365.us' },
+  // DoD: no documented RWS host; MESSAGE_TRACE_URL and MESSAGE_TRACE_RESOURCE must be set.
+  dod: { api: 'rws', rwsUrl: undefined, rwsResource: undefined },
+};
+
+export const GRAPH_URL = 'https://graph.microsoft.com';

@@ -120,3 +120,52 @@ export function readManagementConfig(env: Env): ManagementConfig {
   });
   return { ...common, ...own, obfuscation };
 }
+
+export interface MessageTraceConfig extends CommonConfig {
+  api: 'graph' | 'rws';
+  url: string;
+  resource: string;
+  delayMs: number;
+  daysBack: number;
+  marginMs: number;
+  /** MESSAGE_TRACE_RESET; a value different from the stored one clears the persistence. */
+  reset: string | undefined;
+  outputFormat: 'legacy' | 'graph';
+  organization: string;
+  requestsPer5Minutes: number;
+}
+
+export function readMessageTraceConfig(env: Env): MessageTraceConfig {
+  const { common, own } = readTogether({
+    common: () => readCommonConfig(env),
+    own: () =>
+      readAll((problems) => {
+        const api = collect(S.messageTraceApi, env, problems);
+        const required = (spec: typeof S.messageTraceUrl): string => {
+          const value = collect(spec, env, problems);
+          if (value === undefined && rawValue(env, spec.name) === undefined) {
+            problems.push({
+              errorId: spec.errorId,
+              setting: spec.name,
+              problem: `has no known default for the ${api} back end in this cloud (O365_CLOUD=${rawValue(env, 'O365_CLOUD') ?? 'commercial'}).`,
+              fix: 'set it to the message trace host (and token audience) your tenant uses.',
+            });
+          }
+          return value as string;
+        };
+        return {
+          api,
+          url: required(S.messageTraceUrl),
+          resource: required(S.messageTraceResource),
+          delayMs: (collect(S.messageTraceDelaySeconds, env, problems) as number) * 1000,
+          daysBack: collect(S.messageTraceDaysBack, env, problems) as number,
+          marginMs: (collect(S.messageTraceMarginSeconds, env, problems) as number) * 1000,
+          reset: collect(S.messageTraceReset, env, problems),
+          outputFormat: collect(S.messageTraceOutputFormat, env, problems),
+          organization: collect(S.messageTraceOrganization, env, problems) ?? rawValue(env, 'O365_TENANT_ID') ?? '',
+          requestsPer5Minutes: collect(S.messageTraceRequestsPer5Minutes, env, problems) as number,
+        };
+      }),
+  });
+  return { ...common, ...own };
+}

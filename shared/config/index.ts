@@ -18,10 +18,12 @@ export {
   readCommonConfig,
   readHttpSettings,
   readManagementConfig,
+  readMessageTraceConfig,
   readTogether,
   type CommonConfig,
   type HttpSettings,
   type ManagementConfig,
+  type MessageTraceConfig,
   type ObfuscationSettings,
 } from './collector-config.ts';
 export { nextOccurrence, parseNcrontab, type Schedule } from './ncrontab.ts';

@@ -42,3 +42,28 @@ export class Outbox {
     return messages.length;
   }
 }
+
+/**
+ * Keeps the outbox bounded inside a large unit of work (a blob, a window): when it fills up, `spill` delivers its
+ * events and saves the filter, but not the cursor, which cannot move past work still being read; a rerun reads it
+ * again and the saved filter drops what was delivered. Meanwhile every reader pauses at its next record, so the
+ * filter does not change during its upload.
+ */
+export function spillingSink(
+  queue: (raw: string) => void,
+  outbox: Outbox,
+  limitBytes: number,
+  spill: () => Promise<void>,
+): (raw: string) => Promise<void> {
+  let spilling: Promise<void> | undefined;
+  return async (raw) => {
+    while (spilling !== undefined) await spilling;
+    queue(raw);
+    if (outbox.bytes >= limitBytes) {
+      spilling = spill().finally(() => {
+        spilling = undefined;
+      });
+      await spilling;
+    }
+  };
+}

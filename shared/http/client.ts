@@ -1,6 +1,6 @@
 import got, { type Got, type RequestError } from 'got';
 import { hostNotAllowed } from './errors.ts';
-import { createRateLimiter, unlimited } from './rate-limiter.ts';
+import { createRateLimiter, unlimited, type RateLimiter } from './rate-limiter.ts';
 import { retryDelay } from './retry-policy.ts';
 
 export interface RetryEvent {
@@ -27,6 +27,8 @@ export interface HttpClientOptions {
   /** First backoff step; doubles per attempt. Default 1000. */
   baseRetryDelayMs?: number;
   requestsPerSecond?: number;
+  /** A limiter of the caller's own (e.g. a budget per 5 minutes); wins over `requestsPerSecond`. */
+  rateLimiter?: RateLimiter;
   /** API-specific retry rule for statuses that are not retryable by themselves (a throttle code inside HTTP 403). */
   isRetryableResponse?: (statusCode: number, body: string) => boolean;
   onRetry?: (event: RetryEvent) => void;
@@ -42,7 +44,8 @@ export interface HttpClientOptions {
 export function createHttpClient(options: HttpClientOptions): Got {
   const allowed = new Set(options.allowedOrigins.map((o) => new URL(o).origin));
   const limiter =
-    options.requestsPerSecond === undefined ? unlimited : createRateLimiter({ perSecond: options.requestsPerSecond });
+    options.rateLimiter ??
+    (options.requestsPerSecond === undefined ? unlimited : createRateLimiter({ perSecond: options.requestsPerSecond }));
   const bearerOrigin = options.bearer === undefined ? undefined : new URL(options.bearer.origin).origin;
   const renewedRequests = new WeakSet<object>();
 

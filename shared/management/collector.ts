@@ -1,6 +1,6 @@
 import type { ManagementConfig } from '../config/index.ts';
 import { maskIdentifier } from '../config/index.ts';
-import { Outbox, type EventSink } from '../devo/outbox.ts';
+import { Outbox, spillingSink, type EventSink } from '../devo/outbox.ts';
 import {
   loadFilter,
   saveFilter,
@@ -45,31 +45,6 @@ export const filterBlobName = (functionName: string): string => `${functionName}
 
 /** Default amount of waiting events (characters) that triggers a checkpoint. */
 export const CHECKPOINT_BYTES = 8_000_000;
-
-/**
- * Keeps the outbox bounded inside large blobs: when it fills up, its events are delivered and the filter saved, but
- * not the cursor, which cannot move past a blob still being read; a rerun fetches the blob again and the saved filter
- * drops what was delivered. Meanwhile every fetch pauses at its next record, so the filter does not change during its
- * upload.
- */
-export function spillingSink(
-  queue: (raw: string) => void,
-  outbox: Outbox,
-  limitBytes: number,
-  spill: () => Promise<void>,
-): (raw: string) => Promise<void> {
-  let spilling: Promise<void> | undefined;
-  return async (raw) => {
-    while (spilling !== undefined) await spilling;
-    queue(raw);
-    if (outbox.bytes >= limitBytes) {
-      spilling = spill().finally(() => {
-        spilling = undefined;
-      });
-      await spilling;
-    }
-  };
-}
 
 /**
  * One invocation of a Management function: load state → subscription → list → fetch → dedupe → send → flush →

@@ -39,7 +39,7 @@ export async function invokeManagementFunction(
   const fn = functionName === URI_RETRY_FUNCTION ? undefined : managementFunction(functionName);
   const config = readManagementConfig(env);
   const stats = emptyStatistics();
-  const tokens = createTokenSource(createCredential(config.o365), scopeFor(config.resource));
+  const tokens = createTokenSource(createCredential(config.o365), scopeFor(config.resource), config.o365.authorityHost);
   const client = new ManagementClient({
     apiUrl: config.apiUrl,
     tenantId: config.o365.tenantId,

@@ -1,11 +1,11 @@
-import { Outbox, type EventSink } from '../devo/outbox.ts';
+import { Outbox, spillingSink, type EventSink } from '../devo/outbox.ts';
 import { loadFilter, saveFilter, type BlobStore, type RetryEntry, type RetryList } from '../state/index.ts';
 import type { ManagementConfig } from '../config/index.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { createObfuscator } from '../telemetry/obfuscate.ts';
 import type { RunStatistics } from '../telemetry/statistics.ts';
 import { isManagementApiError, type ManagementClient } from './client.ts';
-import { CHECKPOINT_BYTES, filterBlobName, spillingSink } from './collector.ts';
+import { CHECKPOINT_BYTES, filterBlobName } from './collector.ts';
 import { createRecordSink } from './records.ts';
 
 export const URI_RETRY_FUNCTION = 'uriRetry';

@@ -70,7 +70,7 @@ export function sampleLine(message: string, max = 160): string {
   return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
 }
 
-function banner(stack: LocalStack, env: Env): string[] {
+function banner(stack: LocalStack, env: Env, publishEveryMs: number): string[] {
   const schedules = TIMER_FUNCTIONS.map((fn) => `    ${fn.name.padEnd(26)} ${env[fn.schedule.name] ?? ''}`);
   return [
     '',
@@ -83,7 +83,7 @@ function banner(stack: LocalStack, env: Env): string[] {
     `   Devo receiver (mTLS)       ${stack.receiver.host}:${stack.receiver.port}`,
     ' Timer functions (NCRONTAB, UTC), each also run once now:',
     ...schedules,
-    ' The simulator publishes new audit content every 20 s; events received by the Devo receiver are summarised',
+    ` The simulator publishes new audit content every ${Math.round(publishEveryMs / 1000)} s; events received by the Devo receiver are summarised`,
     ' per tag below. Nothing leaves this machine.',
     ' To collect from a real tenant, put O365_TENANT_ID and the other settings in local.settings.json',
     ' (see local.settings.sample.json) and run npm start again.',
@@ -100,7 +100,8 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   // The simulator's certificate is signed by the test CA; trust it in this process instead of turning checks off.
   trustTestCa();
   const env: Env = { ...stack.env, ...DEMO_OVERRIDES, MANAGEMENT_START_TIME: demoStartTime(Date.now()) };
-  for (const line of banner(stack, env)) print(line);
+  const publishEveryMs = options.publishEveryMs ?? 20_000;
+  for (const line of banner(stack, env, publishEveryMs)) print(line);
 
   let host: LocalHost;
   try {
@@ -146,7 +147,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     }
     round += 1;
   };
-  const publishTimer = setInterval(publish, options.publishEveryMs ?? 20_000);
+  const publishTimer = setInterval(publish, publishEveryMs);
   publishTimer.unref();
 
   let stopped: Promise<StopResult> | undefined;

@@ -6,6 +6,7 @@ import type { SettingSpec } from '../spec.ts';
 import { DEDUPE_SETTINGS } from './dedupe.ts';
 import { DEVO_SETTINGS } from './devo.ts';
 import { MANAGEMENT_SETTINGS } from './management.ts';
+import { MESSAGE_TRACE_SETTINGS } from './messagetrace.ts';
 import { O365_SETTINGS } from './o365.ts';
 import { RUNTIME_SETTINGS } from './runtime.ts';
 import { SCHEDULE_SETTINGS } from './schedules.ts';
@@ -14,6 +15,7 @@ import { STORAGE_SETTINGS } from './storage.ts';
 export * from './dedupe.ts';
 export * from './devo.ts';
 export * from './management.ts';
+export * from './messagetrace.ts';
 export * from './o365.ts';
 export * from './runtime.ts';
 export * from './schedules.ts';
@@ -27,5 +29,6 @@ export const ALL_SETTINGS: readonly SettingSpec<unknown>[] = [
   ...DEDUPE_SETTINGS,
   ...SCHEDULE_SETTINGS,
   ...MANAGEMENT_SETTINGS,
+  ...MESSAGE_TRACE_SETTINGS,
   ...RUNTIME_SETTINGS,
 ];

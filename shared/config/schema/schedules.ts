@@ -43,6 +43,7 @@ export const auditSharePointSchedule = scheduleSetting(
 export const auditGeneralSchedule = scheduleSetting('AUDIT_GENERAL_SCHEDULE', 63, 'auditGeneral', '0 */5 * * * *');
 export const dlpAllSchedule = scheduleSetting('DLP_ALL_SCHEDULE', 64, 'dlpAll', '0 */5 * * * *');
 export const uriRetrySchedule = scheduleSetting('URI_RETRY_SCHEDULE', 65, 'uriRetry', '0 */15 * * * *');
+export const messageTraceSchedule = scheduleSetting('MESSAGE_TRACE_SCHEDULE', 66, 'messageTrace', '0 */10 * * * *');
 
 /** In README order. */
 export const SCHEDULE_SETTINGS: readonly SettingSpec<unknown>[] = [
@@ -52,4 +53,5 @@ export const SCHEDULE_SETTINGS: readonly SettingSpec<unknown>[] = [
   auditGeneralSchedule,
   dlpAllSchedule,
   uriRetrySchedule,
+  messageTraceSchedule,
 ];
