@@ -130,6 +130,9 @@ param dlpAllSchedule string = '0 */5 * * * *'
 @description('URI_RETRY_SCHEDULE: NCRONTAB schedule of uriRetry (UTC).')
 param uriRetrySchedule string = '0 */15 * * * *'
 
+@description('MESSAGE_TRACE_SCHEDULE: NCRONTAB schedule of messageTrace (UTC).')
+param messageTraceSchedule string = '0 */10 * * * *'
+
 @description('MANAGEMENT_API_URL: Management Activity API base URL. Empty: per O365_CLOUD.')
 param managementApiUrl string = ''
 
@@ -150,6 +153,40 @@ param requestsPerSecond string = ''
 
 @description('OBFUSCATE_FIELDS: comma-separated field names replaced by a keyed hash. Empty: none.')
 param obfuscateFields string = ''
+
+@description('MESSAGE_TRACE_API: graph or rws. Empty: graph for commercial and gcc, rws for gcchigh and dod.')
+param messageTraceApi string = ''
+
+@description('MESSAGE_TRACE_URL: message trace base URL. Empty: per back end and cloud (DoD must set it).')
+param messageTraceUrl string = ''
+
+@description('MESSAGE_TRACE_RESOURCE: message trace token audience. Empty: per back end and cloud (DoD must set it).')
+param messageTraceResource string = ''
+
+@description('MESSAGE_TRACE_DELAY_SECONDS: only rows older than now minus this are requested (1..172800).')
+param messageTraceDelaySeconds string = '90000'
+
+@description('MESSAGE_TRACE_DAYS_BACK: first start and oldest start ever requested, in days.')
+param messageTraceDaysBack string = '10'
+
+@description('MESSAGE_TRACE_MARGIN_SECONDS: keeps the oldest start inside the API limit.')
+param messageTraceMarginSeconds string = '60'
+
+@description('MESSAGE_TRACE_RESET: a new YYYY-MM-DD value clears the message trace persistence. Empty: none.')
+param messageTraceReset string = ''
+
+@description('MESSAGE_TRACE_OUTPUT_FORMAT: legacy (RWS field names for Devo\'s parser) or graph (rows unchanged).')
+@allowed([
+  'legacy'
+  'graph'
+])
+param messageTraceOutputFormat string = 'legacy'
+
+@description('MESSAGE_TRACE_ORGANIZATION: Organization field of mapped Graph rows. Empty: the tenant ID.')
+param messageTraceOrganization string = ''
+
+@description('MESSAGE_TRACE_REQUESTS_PER_5_MINUTES: client-side Graph request budget (Microsoft allows 100).')
+param messageTraceRequestsPer5Minutes string = '90'
 
 @description('AzureFunctionsJobHost__functionTimeout: the host\'s time limit per invocation (hh:mm:ss).')
 param functionTimeout string = '00:30:00'
@@ -229,6 +266,7 @@ var functionNames = [
   'auditGeneral'
   'dlpAll'
   'uriRetry'
+  'messageTrace'
 ]
 
 var disabledNames = map(filter(split(disabledFunctions, ','), name => !empty(trim(name))), name => toLower(trim(name)))
@@ -281,6 +319,7 @@ var appSettings = {
   AUDIT_GENERAL_SCHEDULE: auditGeneralSchedule
   DLP_ALL_SCHEDULE: dlpAllSchedule
   URI_RETRY_SCHEDULE: uriRetrySchedule
+  MESSAGE_TRACE_SCHEDULE: messageTraceSchedule
   MANAGEMENT_API_URL: managementApiUrl
   MANAGEMENT_API_RESOURCE: managementApiResource
   MANAGEMENT_START_TIME: managementStartTime
@@ -289,6 +328,16 @@ var appSettings = {
   REQUESTS_PER_SECOND: requestsPerSecond
   OBFUSCATE_FIELDS: obfuscateFields
   OBFUSCATION_KEY: empty(obfuscateFields) ? '' : keyVaultReference(keyVaultName, secretNames.obfuscationKey)
+  MESSAGE_TRACE_API: messageTraceApi
+  MESSAGE_TRACE_URL: messageTraceUrl
+  MESSAGE_TRACE_RESOURCE: messageTraceResource
+  MESSAGE_TRACE_DELAY_SECONDS: messageTraceDelaySeconds
+  MESSAGE_TRACE_DAYS_BACK: messageTraceDaysBack
+  MESSAGE_TRACE_MARGIN_SECONDS: messageTraceMarginSeconds
+  MESSAGE_TRACE_RESET: messageTraceReset
+  MESSAGE_TRACE_OUTPUT_FORMAT: messageTraceOutputFormat
+  MESSAGE_TRACE_ORGANIZATION: messageTraceOrganization
+  MESSAGE_TRACE_REQUESTS_PER_5_MINUTES: messageTraceRequestsPer5Minutes
   AzureFunctionsJobHost__functionTimeout: functionTimeout
   HTTP_TIMEOUT_SECONDS: httpTimeoutSeconds
   HTTP_RETRIES: httpRetries

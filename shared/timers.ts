@@ -2,6 +2,8 @@ import { settings, type Env, type SettingSpec } from './config/index.ts';
 import { MANAGEMENT_FUNCTIONS } from './management/content-types.ts';
 import { invokeManagementFunction } from './management/invoke.ts';
 import { URI_RETRY_FUNCTION } from './management/uri-retry.ts';
+import { MESSAGE_TRACE_FUNCTION } from './messagetrace/collector.ts';
+import { invokeMessageTrace } from './messagetrace/invoke.ts';
 import type { Logger } from './telemetry/logger.ts';
 
 /** A timer function: its name, the app setting holding its schedule, and what one invocation does. */
@@ -22,6 +24,11 @@ export const TIMER_FUNCTIONS: readonly TimerFunction[] = [
     name: URI_RETRY_FUNCTION,
     schedule: settings.uriRetrySchedule,
     invoke: (env: Env, logger: Logger) => invokeManagementFunction(URI_RETRY_FUNCTION, env, logger),
+  },
+  {
+    name: MESSAGE_TRACE_FUNCTION,
+    schedule: settings.messageTraceSchedule,
+    invoke: (env: Env, logger: Logger) => invokeMessageTrace(env, logger),
   },
 ];
 

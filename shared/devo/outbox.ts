@@ -49,16 +49,16 @@ export class Outbox {
  * again and the saved filter drops what was delivered. Meanwhile every reader pauses at its next record, so the
  * filter does not change during its upload.
  */
-export function spillingSink(
-  queue: (raw: string) => void,
+export function spillingSink<T>(
+  queue: (item: T) => void,
   outbox: Outbox,
   limitBytes: number,
   spill: () => Promise<void>,
-): (raw: string) => Promise<void> {
+): (item: T) => Promise<void> {
   let spilling: Promise<void> | undefined;
-  return async (raw) => {
+  return async (item) => {
     while (spilling !== undefined) await spilling;
-    queue(raw);
+    queue(item);
     if (outbox.bytes >= limitBytes) {
       spilling = spill().finally(() => {
         spilling = undefined;

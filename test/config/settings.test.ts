@@ -10,6 +10,7 @@ import {
   readO365Settings,
   readStorageSettings,
   readManagementConfig,
+  readMessageTraceConfig,
   parseNcrontab,
   settings,
   type Env,
@@ -456,6 +457,107 @@ const CASES: Case[] = [
     errorId: 73,
     message: /0 is out of range 1\.\.3600/,
   },
+  scheduleCase('MESSAGE_TRACE_SCHEDULE', 66, '0 */10 * * * *'),
+  {
+    setting: 'MESSAGE_TRACE_API',
+    read: readMessageTraceConfig,
+    base: MANAGEMENT,
+    defaultOf: (r: { api: string }) => r.api,
+    defaultValue: 'graph',
+    bad: 'ews',
+    errorId: 80,
+    message: /"ews" is not one of graph, rws/,
+  },
+  {
+    setting: 'MESSAGE_TRACE_URL',
+    read: readMessageTraceConfig,
+    base: MANAGEMENT,
+    defaultOf: (r: { url: string }) => r.url,
+    defaultValue: 'https://graph.microsoft.com',
+    bad: 'graph.microsoft.com',
+    errorId: 81,
+    message: /not an https origin/,
+  },
+  {
+    setting: 'MESSAGE_TRACE_RESOURCE',
+    read: readMessageTraceConfig,
+    base: MANAGEMENT,
+    defaultOf: (r: { resource: string }) => r.resource,
+    defaultValue: 'https://graph.microsoft.com',
+    bad: 'https://graph.microsoft.com/.default',
+    errorId: 82,
+    message: /not an https origin/,
+  },
+  {
+    setting: 'MESSAGE_TRACE_DELAY_SECONDS',
+    read: readMessageTraceConfig,
+    base: MANAGEMENT,
+    defaultOf: (r: { delayMs: number }) => r.delayMs,
+    defaultValue: 90_000_000,
+    bad: '172801',
+    errorId: 83,
+    message: /172801 is out of range 1\.\.172800/,
+  },
+  {
+    setting: 'MESSAGE_TRACE_DAYS_BACK',
+    read: readMessageTraceConfig,
+    base: MANAGEMENT,
+    defaultOf: (r: { daysBack: number }) => r.daysBack,
+    defaultValue: 10,
+    bad: '0',
+    errorId: 84,
+    message: /0 is out of range 1\.\.1000000/,
+  },
+  {
+    setting: 'MESSAGE_TRACE_MARGIN_SECONDS',
+    read: readMessageTraceConfig,
+    base: MANAGEMENT,
+    defaultOf: (r: { marginMs: number }) => r.marginMs,
+    defaultValue: 60_000,
+    bad: '-5',
+    errorId: 85,
+    message: /-5 is out of range 0\.\.86400/,
+  },
+  {
+    setting: 'MESSAGE_TRACE_RESET',
+    read: readMessageTraceConfig,
+    base: MANAGEMENT,
+    defaultOf: (r: { reset?: string }) => r.reset,
+    defaultValue: undefined,
+    bad: '22/11/2026',
+    errorId: 86,
+    message: /"22\/11\/2026" is not a date like 2026-11-22/,
+  },
+  {
+    setting: 'MESSAGE_TRACE_OUTPUT_FORMAT',
+    read: readMessageTraceConfig,
+    base: MANAGEMENT,
+    defaultOf: (r: { outputFormat: string }) => r.outputFormat,
+    defaultValue: 'legacy',
+    bad: 'csv',
+    errorId: 87,
+    message: /"csv" is not one of legacy, graph/,
+  },
+  {
+    setting: 'MESSAGE_TRACE_ORGANIZATION',
+    read: readMessageTraceConfig,
+    base: MANAGEMENT,
+    defaultOf: (r: { organization: string }) => r.organization,
+    defaultValue: TENANT,
+    bad: 'contoso onmicrosoft',
+    errorId: 88,
+    message: /not a domain name/,
+  },
+  {
+    setting: 'MESSAGE_TRACE_REQUESTS_PER_5_MINUTES',
+    read: readMessageTraceConfig,
+    base: MANAGEMENT,
+    defaultOf: (r: { requestsPer5Minutes: number }) => r.requestsPer5Minutes,
+    defaultValue: 90,
+    bad: '101',
+    errorId: 89,
+    message: /101 is out of range 1\.\.100/,
+  },
 ];
 
 describe('settings: every setting has a default test and a bad-value test', () => {
@@ -647,6 +749,35 @@ describe('settings: management', () => {
   it('parses NCRONTAB names, ranges and steps', () => {
     assert.doesNotThrow(() => parseNcrontab('0 0 8-18/2 * Jan-Mar Mon-Fri'));
     assert.throws(() => parseNcrontab('0 61 * * * *'), /"61" in the minute field/);
+  });
+});
+
+describe('settings: message trace', () => {
+  it('defaults to the Reporting Web Service in US Government clouds', () => {
+    const gcchigh = readMessageTraceConfig({ ...MANAGEMENT, O365_CLOUD: 'gcchigh' });
+    assert.deepEqual(
+      [gcchigh.api, gcchigh.url, gcchigh.resource],
+      ['rws', 'https://reports.office365.us', 'https://outlook.office365.us'],
+    );
+    const commercialRws = readMessageTraceConfig({ ...MANAGEMENT, MESSAGE_TRACE_API: 'rws' });
+    assert.deepEqual(
+      [commercialRws.url, commercialRws.resource],
+      ['https://reports.office365.com', 'https://outlook.office365.com'],
+    );
+  });
+
+  it('asks DoD tenants for the host, which has no documented default', () => {
+    const err = expectProblem(
+      readMessageTraceConfig,
+      { ...MANAGEMENT, O365_CLOUD: 'dod' },
+      81,
+      'MESSAGE_TRACE_URL',
+      /no known default for the rws back end/,
+    );
+    assert.deepEqual(
+      err.problems.map((p) => p.setting),
+      ['MESSAGE_TRACE_URL', 'MESSAGE_TRACE_RESOURCE'],
+    );
   });
 });
 

@@ -165,21 +165,18 @@ describe('settings consistency', () => {
   });
 
   it('reports a function without its schedule, without its switch, or unknown to the app', () => {
-    // A new timer function (message trace) with its schedule in the schema but nowhere else yet.
-    const timers = new Map([...TIMERS, ['messageTrace', 'MESSAGE_TRACE_SCHEDULE']]);
-    const withTrace = [...ALL_SETTINGS, scheduleSetting('MESSAGE_TRACE_SCHEDULE', 66, 'messageTrace', '0 */5 * * * *')];
-    const traceProblems = (settings: typeof ALL_SETTINGS): string[] =>
-      settingsProblems(mainText(), sources, settings, timers).filter((p) => p.startsWith('messageTrace'));
-    assert.deepEqual(traceProblems(withTrace), [
-      'messageTrace: schedule MESSAGE_TRACE_SCHEDULE missing from README.md',
-      'messageTrace: schedule MESSAGE_TRACE_SCHEDULE missing from local.settings.sample.json',
-      'messageTrace: schedule MESSAGE_TRACE_SCHEDULE missing from infra/main.bicep app settings',
-      'messageTrace: missing from var functionNames in infra/main.bicep',
+    // A new timer function with its schedule in the schema but nowhere else yet.
+    const timers = new Map([...TIMERS, ['auditTeams', 'AUDIT_TEAMS_SCHEDULE']]);
+    const withTeams = [...ALL_SETTINGS, scheduleSetting('AUDIT_TEAMS_SCHEDULE', 99, 'auditTeams', '0 */5 * * * *')];
+    const teamsProblems = (settings: typeof ALL_SETTINGS): string[] =>
+      settingsProblems(mainText(), sources, settings, timers).filter((p) => p.startsWith('auditTeams'));
+    assert.deepEqual(teamsProblems(withTeams), [
+      'auditTeams: schedule AUDIT_TEAMS_SCHEDULE missing from README.md',
+      'auditTeams: schedule AUDIT_TEAMS_SCHEDULE missing from local.settings.sample.json',
+      'auditTeams: schedule AUDIT_TEAMS_SCHEDULE missing from infra/main.bicep app settings',
+      'auditTeams: missing from var functionNames in infra/main.bicep',
     ]);
-    assert.equal(
-      traceProblems(ALL_SETTINGS)[0],
-      'messageTrace: schedule MESSAGE_TRACE_SCHEDULE is not a setting of the schema',
-    );
+    assert.equal(teamsProblems(ALL_SETTINGS)[0], 'auditTeams: schedule AUDIT_TEAMS_SCHEDULE is not a setting of the schema');
 
     const dropped = mutate(mainText(), "  'dlpAll'\n", '');
     assert.deepEqual(settingsProblems(dropped), ['dlpAll: missing from var functionNames in infra/main.bicep']);

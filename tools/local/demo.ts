@@ -5,8 +5,9 @@
  */
 import type { Env } from '../../shared/config/index.ts';
 import type { Logger } from '../../shared/telemetry/logger.ts';
+import { MANAGEMENT_FUNCTIONS } from '../../shared/management/content-types.ts';
 import { URI_RETRY_FUNCTION } from '../../shared/management/uri-retry.ts';
-import { TIMER_FUNCTIONS } from '../../shared/timers.ts';
+import { TIMER_FUNCTIONS, isDisabled } from '../../shared/timers.ts';
 import { trustTestCa } from '../../test/support/tls.ts';
 import { CONTENT_TYPES } from '../simulator/index.ts';
 import { startHost, type LocalHost, type StopResult } from './host.ts';
@@ -20,9 +21,33 @@ export const DEMO_OVERRIDES: Readonly<Record<string, string>> = {
   BLOOM_FILTER_SIZE: '100000',
   BLOOM_FILTER_BUFFER_SIZE: '1000',
   ...Object.fromEntries(
-    TIMER_FUNCTIONS.map((fn) => [fn.schedule.name, fn.name === URI_RETRY_FUNCTION ? '30 */5 * * * *' : '0 */1 * * * *']),
+    TIMER_FUNCTIONS.map((fn) => [
+      fn.schedule.name,
+      fn.name === URI_RETRY_FUNCTION ? '30 */5 * * * *' : '0 */1 * * * *',
+    ]),
   ),
 };
+
+/**
+ * Whether the local stack plays every endpoint a function calls. A function it does not serve would reach Microsoft's
+ * real endpoints with simulated credentials, so the demo switches it off instead. Message trace joins once the stack
+ * points MESSAGE_TRACE_URL at a simulator.
+ */
+export function servedByStack(name: string, stackEnv: Env): boolean {
+  if (name === URI_RETRY_FUNCTION || MANAGEMENT_FUNCTIONS.some((f) => f.functionName === name)) return true;
+  return name === 'messageTrace' && stackEnv.MESSAGE_TRACE_URL !== undefined;
+}
+
+/** The settings the demo runs with: the stack's, the demo overrides, and the functions it cannot serve disabled. */
+export function demoEnv(stackEnv: Env, now: number): Env {
+  const off = TIMER_FUNCTIONS.filter((fn) => !servedByStack(fn.name, stackEnv));
+  return {
+    ...stackEnv,
+    ...DEMO_OVERRIDES,
+    MANAGEMENT_START_TIME: demoStartTime(now),
+    ...Object.fromEntries(off.map((fn) => [`AzureWebJobs.${fn.name}.Disabled`, 'true'])),
+  };
+}
 
 export interface DemoOptions {
   /** Where the banner and the per-tag summary go (default stdout). */
@@ -71,7 +96,10 @@ export function sampleLine(message: string, max = 160): string {
 }
 
 function banner(stack: LocalStack, env: Env, publishEveryMs: number): string[] {
-  const schedules = TIMER_FUNCTIONS.map((fn) => `    ${fn.name.padEnd(26)} ${env[fn.schedule.name] ?? ''}`);
+  const schedules = TIMER_FUNCTIONS.map(
+    (fn) =>
+      `    ${fn.name.padEnd(26)} ${isDisabled(fn.name, env) ? 'off: the demo does not simulate its API' : (env[fn.schedule.name] ?? '')}`,
+  );
   return [
     '',
     '================================================================================',
@@ -99,7 +127,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   const stack = await startLocalStack();
   // The simulator's certificate is signed by the test CA; trust it in this process instead of turning checks off.
   trustTestCa();
-  const env: Env = { ...stack.env, ...DEMO_OVERRIDES, MANAGEMENT_START_TIME: demoStartTime(Date.now()) };
+  const env = demoEnv(stack.env, Date.now());
   const publishEveryMs = options.publishEveryMs ?? 20_000;
   for (const line of banner(stack, env, publishEveryMs)) print(line);
 

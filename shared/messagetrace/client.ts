@@ -1,0 +1,182 @@
+import type { Got, RequestError } from 'got';
+import type { TokenSource } from '../auth/index.ts';
+import type { HttpSettings } from '../config/index.ts';
+import { createHttpClient, createRateLimiter, isHostNotAllowed, responseText, type RetryEvent } from '../http/index.ts';
+
+export type TraceRow = Record<string, unknown>;
+
+/** Reads message trace rows for a time window, page by page. */
+export interface TraceSource {
+  readonly api: 'graph' | 'rws';
+  listWindow(start: Date, end: Date): AsyncGenerator<TraceRow[]>;
+}
+
+export const MESSAGE_TRACE_API_ERROR = 'MESSAGE_TRACE_API_ERROR';
+
+export interface MessageTraceApiError extends Error {
+  code: typeof MESSAGE_TRACE_API_ERROR;
+  statusCode: number | undefined;
+  url: string;
+}
+
+export function isMessageTraceApiError(err: unknown): err is MessageTraceApiError {
+  return err instanceof Error && (err as { code?: unknown }).code === MESSAGE_TRACE_API_ERROR;
+}
+
+export interface TraceClientOptions {
+  api: 'graph' | 'rws';
+  url: string;
+  tokens: TokenSource;
+  http: HttpSettings;
+  /** Graph allows 100 requests per 5 minutes per tenant; we keep under this budget. */
+  requestsPer5Minutes: number;
+  onRetry?: (event: RetryEvent) => void;
+  onRequest?: (url: URL) => void;
+}
+
+/** Graph `$top` maximum: fewer pages means fewer requests against the 5-minute budget. */
+export const GRAPH_PAGE_SIZE = 5000;
+export const RWS_PATH = '/ecp/reportingwebservice/reporting.svc/MessageTrace';
+export const GRAPH_PATH = '/v1.0/admin/exchange/tracing/messageTraces';
+/** Microsoft's app that must have a service principal in the tenant before Graph message trace answers. */
+export const MESSAGE_TRACE_APP_ID = '8bd644d1-64a1-4d4b-ae52-2e0cbf64e373';
+
+const isoSeconds = (d: Date): string => `${d.toISOString().slice(0, 19)}Z`;
+
+/** The first page's URL of a window for each back end. */
+export function windowUrl(api: 'graph' | 'rws', base: string, start: Date, end: Date): URL {
+  const origin = new URL(base).origin;
+  if (api === 'graph') {
+    const url = new URL(`${origin}${GRAPH_PATH}`);
+    url.searchParams.set(
+      '$filter',
+      `receivedDateTime ge ${isoSeconds(start)} and receivedDateTime le ${isoSeconds(end)}`,
+    );
+    url.searchParams.set('$top', String(GRAPH_PAGE_SIZE));
+    return url;
+  }
+  const url = new URL(`${origin}${RWS_PATH}`);
+  url.searchParams.set(
+    '$filter',
+    `StartDate eq datetime'${isoSeconds(start)}' and EndDate eq datetime'${isoSeconds(end)}'`,
+  );
+  url.searchParams.set('$format', 'json');
+  return url;
+}
+
+/** Rows and next link of one page, in any of the shapes the two services answer with. */
+export function readPage(
+  api: 'graph' | 'rws',
+  body: unknown,
+): { rows: TraceRow[]; next: string | undefined } | undefined {
+  if (body === null || typeof body !== 'object') return undefined;
+  const b = body as Record<string, unknown> & { d?: unknown };
+  const d = b.d as (Record<string, unknown> & { results?: unknown; __next?: unknown }) | unknown[] | undefined;
+  const rows = Array.isArray(b.value)
+    ? b.value
+    : Array.isArray(d)
+      ? d
+      : Array.isArray(d?.results)
+        ? d.results
+        : undefined;
+  if (rows === undefined) return undefined;
+  const nextCandidates =
+    api === 'graph'
+      ? [b['@odata.nextLink']]
+      : [b['odata.nextLink'], b['@odata.nextLink'], Array.isArray(d) ? undefined : d?.__next];
+  const next = nextCandidates.find((n): n is string => typeof n === 'string' && n.trim() !== '');
+  return { rows: rows as TraceRow[], next: next?.trim() };
+}
+
+/**
+ * Message trace over Graph or the Reporting Web Service. Next links are followed as given (RWS sends relative ones,
+ * resolved against the request URL) and only on the configured host: the token never goes anywhere else.
+ */
+export function createTraceClient(options: TraceClientOptions): TraceSource {
+  const origin = new URL(options.url).origin;
+  const http: Got = createHttpClient({
+    allowedOrigins: [origin],
+    bearer: { origin, getToken: () => options.tokens.getToken(), invalidate: () => options.tokens.invalidate() },
+    timeoutMs: options.http.timeoutMs,
+    retryLimit: options.http.retries,
+    baseRetryDelayMs: options.http.retryWaitMs,
+    maxRetryDelayMs: options.http.maxRetryWaitMs,
+    ...(options.api === 'graph'
+      ? {
+          rateLimiter: createRateLimiter({
+            perSecond: options.requestsPer5Minutes / 300,
+            burst: options.requestsPer5Minutes,
+          }),
+        }
+      : options.http.requestsPerSecond === undefined
+        ? {}
+        : { requestsPerSecond: options.http.requestsPerSecond }),
+    ...(options.onRetry === undefined ? {} : { onRetry: options.onRetry }),
+    ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
+  });
+
+  const fail = (url: URL, statusCode: number | undefined, detail: string, cause?: unknown): MessageTraceApiError => {
+    const error = new Error(`Message trace (${options.api}) request failed: ${detail}`, {
+      cause,
+    }) as MessageTraceApiError;
+    error.code = MESSAGE_TRACE_API_ERROR;
+    error.statusCode = statusCode;
+    error.url = `${url.origin}${url.pathname}`;
+    return error;
+  };
+
+  const page = async (url: URL): Promise<{ rows: TraceRow[]; next: string | undefined }> => {
+    let body: unknown;
+    try {
+      body = await http(url, { headers: { accept: 'application/json' } }).json();
+    } catch (err) {
+      if (isHostNotAllowed(err)) throw fail(url, undefined, err.message, err);
+      const e = err as Partial<RequestError>;
+      const status = e.response?.statusCode;
+      const text = e.response === undefined ? undefined : (responseText(e as RequestError) ?? '');
+      throw fail(url, status, explain(options.api, status, text, e.message), err);
+    }
+    const parsed = readPage(options.api, body);
+    if (parsed === undefined) throw fail(url, 200, 'the response holds no rows array (unexpected shape)');
+    return parsed;
+  };
+
+  return {
+    api: options.api,
+    async *listWindow(start, end) {
+      let url: URL | undefined = windowUrl(options.api, options.url, start, end);
+      while (url !== undefined) {
+        const current: URL = url;
+        const { rows, next } = await page(current);
+        yield rows;
+        url = next === undefined ? undefined : new URL(next, current);
+        if (url !== undefined && url.origin !== origin) {
+          throw fail(
+            url,
+            undefined,
+            `the next-page link points at another host (${url.origin}); it was not followed and no token was sent to it`,
+          );
+        }
+      }
+    },
+  };
+}
+
+/** What a failed status means for the operator, with the setup steps the reference names. */
+function explain(
+  api: 'graph' | 'rws',
+  status: number | undefined,
+  body: string | undefined,
+  message: string | undefined,
+): string {
+  const snippet = (body ?? '').slice(0, 300).replace(/\s+/g, ' ');
+  if (status === undefined) return message ?? 'network error';
+  if (api === 'graph' && status === 401 && /service principal/i.test(snippet)) {
+    return `HTTP 401: the tenant has no service principal for Microsoft's message trace app ${MESSAGE_TRACE_APP_ID} yet. Create it (az ad sp create --id ${MESSAGE_TRACE_APP_ID}) and allow a few hours to propagate.`;
+  }
+  if (api === 'graph' && status === 403)
+    return `HTTP 403: grant the application permission ExchangeMessageTrace.Read.All with admin consent. ${snippet}`;
+  if (api === 'rws' && status === 403)
+    return `HTTP 403: the app needs ReportingWebService.Read.All and an Entra role such as Global Reader. ${snippet}`;
+  return `HTTP ${status} ${snippet}`;
+}

@@ -1,0 +1,127 @@
+import type { MessageTraceConfig } from '../config/index.ts';
+import { Outbox, spillingSink, type EventSink } from '../devo/outbox.ts';
+import { loadFilter, saveFilter, type BlobStore, type CursorStore } from '../state/index.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import type { RunStatistics } from '../telemetry/statistics.ts';
+import type { TraceRow, TraceSource } from './client.ts';
+import { toLegacyRow, traceKey } from './mapping.ts';
+
+export const MESSAGE_TRACE_FUNCTION = 'messageTrace';
+export const MESSAGE_TRACE_TAG = 'cloud.office365.messagetracing';
+export const CURSOR_VERSION = 1;
+const DAY_MS = 86_400_000;
+/** Graph serves 90 days back and 10 days per request; windows of one day keep checkpoints frequent. */
+export const GRAPH_RETENTION_MS = 90 * DAY_MS;
+export const WINDOW_MS = DAY_MS;
+const CHECKPOINT_BYTES = 8_000_000;
+
+/** Where message trace collection stands: every row received before `position` (minus the delay) was delivered. */
+export interface MessageTraceCursor {
+  /** MESSAGE_TRACE_RESET when this persistence began; a different value starts over. */
+  reset: string | null;
+  position: string;
+}
+
+export interface MessageTraceRun {
+  config: MessageTraceConfig;
+  source: TraceSource;
+  sink: EventSink;
+  cursors: CursorStore;
+  blobs: BlobStore;
+  logger: Logger;
+  stats: RunStatistics;
+  deadline: number;
+  now?: () => Date;
+}
+
+/** The oldest start the settings and the API allow now. */
+export function oldestStart(config: MessageTraceConfig, now: Date): Date {
+  const configured = now.getTime() - config.daysBack * DAY_MS + config.marginMs;
+  const apiLimit = config.api === 'graph' ? now.getTime() - GRAPH_RETENTION_MS + config.marginMs : configured;
+  return new Date(Math.max(configured, apiLimit));
+}
+
+/**
+ * One invocation of `messageTrace`: load state → windows of up to a day from the cursor to now − delay → every page
+ * of a window → dedupe on (trace, recipient, status) → deliver → checkpoint. The cursor moves only after a window's
+ * rows were all confirmed by Devo; a run that stops inside a window reads it again and the filter drops the overlap.
+ */
+export async function collectMessageTrace(run: MessageTraceRun): Promise<void> {
+  const now = run.now ?? (() => new Date());
+  const { config, logger } = run;
+  const state = await loadState(run, now());
+  const filter = await loadFilter(run.blobs, `${MESSAGE_TRACE_FUNCTION}.bloom`, config.dedupe, logger);
+  const outbox = new Outbox();
+  const deliver = async (): Promise<void> => {
+    run.stats.eventsSent += await outbox.deliver(run.sink);
+    await saveFilter(run.blobs, filter);
+  };
+
+  for (;;) {
+    const at = now();
+    const oldest = oldestStart(config, at);
+    let start = new Date(state.cursor.position);
+    if (start < oldest) {
+      logger.warn(
+        `${MESSAGE_TRACE_FUNCTION}: rows received between ${start.toISOString()} and ${oldest.toISOString()} are older than the API serves (or MESSAGE_TRACE_DAYS_BACK allows) and were not collected.`,
+      );
+      start = oldest;
+    }
+    const liveEdge = new Date(Math.floor((at.getTime() - config.delayMs) / 1000) * 1000);
+    if (start >= liveEdge || Date.now() >= run.deadline) break;
+    const end = new Date(Math.min(start.getTime() + WINDOW_MS, liveEdge.getTime()));
+
+    let index = 0;
+    const queue = (row: TraceRow): void => {
+      run.stats.eventsReceived += 1;
+      if (!filter.filter.addIfNew(traceKey(row))) {
+        run.stats.duplicates += 1;
+        return;
+      }
+      noteEventTime(run.stats, row);
+      const message =
+        config.api === 'graph' && config.outputFormat === 'legacy'
+          ? toLegacyRow(row, { organization: config.organization, start, end, index })
+          : row;
+      index += 1;
+      outbox.add(MESSAGE_TRACE_TAG, JSON.stringify(message));
+    };
+    const onRow = spillingSink(queue, outbox, CHECKPOINT_BYTES, deliver);
+    for await (const rows of run.source.listWindow(start, end)) {
+      for (const row of rows) await onRow(row);
+    }
+    await deliver();
+    state.cursor = { ...state.cursor, position: end.toISOString() };
+    state.etag = await run.cursors.save(MESSAGE_TRACE_FUNCTION, state.cursor, state.etag, CURSOR_VERSION);
+  }
+  await deliver();
+  state.etag = await run.cursors.save(MESSAGE_TRACE_FUNCTION, state.cursor, state.etag, CURSOR_VERSION);
+}
+
+async function loadState(
+  run: MessageTraceRun,
+  now: Date,
+): Promise<{ cursor: MessageTraceCursor; etag: string | undefined }> {
+  const stored = await run.cursors.load<MessageTraceCursor>(MESSAGE_TRACE_FUNCTION, { currentVersion: CURSOR_VERSION });
+  const reset = run.config.reset ?? null;
+  if (stored !== undefined && stored.value.reset === reset) return { cursor: stored.value, etag: stored.etag };
+  if (stored !== undefined) {
+    run.logger.warn(
+      `${MESSAGE_TRACE_FUNCTION}: MESSAGE_TRACE_RESET changed from ${stored.value.reset ?? '(unset)'} to ${reset ?? '(unset)'}; clearing its persistence (cursor and dedupe filter) and starting over.`,
+    );
+    await run.blobs.remove(`${MESSAGE_TRACE_FUNCTION}.bloom`);
+  }
+  const position = oldestStart(run.config, now).toISOString();
+  run.logger.info(`${MESSAGE_TRACE_FUNCTION}: starting collection over ${run.config.api} at ${position}.`);
+  return { cursor: { reset, position }, etag: stored?.etag };
+}
+
+/** Tracks the newest receive time sent, for delivery lag: Graph ISO, RWS light ISO without Z, RWS verbose /Date(ms)/. */
+function noteEventTime(stats: RunStatistics, row: TraceRow): void {
+  const value = row.receivedDateTime ?? row.Received;
+  if (typeof value !== 'string') return;
+  const ms = /^\/Date\((\d+)\)\/$/.exec(value)?.[1];
+  const time = ms !== undefined ? Number(ms) : Date.parse(/Z|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`);
+  if (!Number.isNaN(time) && (stats.newestEventTime === undefined || time > stats.newestEventTime))
+    stats.newestEventTime = time;
+}
