@@ -1,23 +1,13 @@
 import { createCredential, createTokenSource, scopeFor } from '../auth/index.ts';
 import { readManagementConfig, type Env } from '../config/index.ts';
-import { DevoSender } from '../devo/index.ts';
-import { createBlobStore, createCursorStore, createRetryList, openStateClients } from '../state/index.ts';
+import { runInvocation, type InvocationOptions } from '../invocation.ts';
+import { createBlobStore, createCursorStore, createRetryList } from '../state/index.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import { emptyStatistics, summaryLine, type RunStatistics } from '../telemetry/statistics.ts';
+import type { RunStatistics } from '../telemetry/statistics.ts';
 import { ManagementClient } from './client.ts';
 import { collectManagement } from './collector.ts';
 import { MANAGEMENT_FUNCTIONS, type ManagementFunction } from './content-types.ts';
 import { URI_RETRY_FUNCTION, retryFailedContent } from './uri-retry.ts';
-
-export interface InvocationOptions {
-  /** When the invocation started (ms since epoch); the time budget counts from here. */
-  startedAt?: number;
-}
-
-/** Stop starting new work this long before the host's functionTimeout: at least a minute, or 15% of it. */
-export function workDeadline(startedAt: number, functionTimeoutMs: number): number {
-  return startedAt + functionTimeoutMs - Math.max(60_000, functionTimeoutMs * 0.15);
-}
 
 export function managementFunction(functionName: string): ManagementFunction {
   const fn = MANAGEMENT_FUNCTIONS.find((f) => f.functionName === functionName);
@@ -35,47 +25,29 @@ export async function invokeManagementFunction(
   logger: Logger,
   options: InvocationOptions = {},
 ): Promise<RunStatistics> {
-  const startedAt = options.startedAt ?? Date.now();
   const fn = functionName === URI_RETRY_FUNCTION ? undefined : managementFunction(functionName);
   const config = readManagementConfig(env);
-  const stats = emptyStatistics();
   const tokens = createTokenSource(createCredential(config.o365), scopeFor(config.resource), config.o365.authorityHost);
-  const client = new ManagementClient({
-    apiUrl: config.apiUrl,
-    tenantId: config.o365.tenantId,
-    tokens,
-    http: config.http,
-    onRequest: () => {
-      stats.requests += 1;
-    },
-    onRetry: (event) => {
-      stats.retries += 1;
-      if (event.statusCode === 429 || event.statusCode === 403) stats.throttled += 1;
-      logger.warn(
-        `${functionName}: retry ${event.attempt} of ${event.url} in ${event.delayMs} ms (${event.statusCode ?? event.errorCode}).`,
-      );
-    },
-  });
-  const stateClients = await openStateClients(config.storage);
-  const sender = new DevoSender(config.devo);
-  const common = {
-    config,
-    client,
-    sink: sender,
-    blobs: createBlobStore(stateClients.container),
-    retries: createRetryList(stateClients.table),
-    logger,
-    stats,
-    deadline: workDeadline(startedAt, config.functionTimeoutMs),
-  };
-  try {
+  return runInvocation(functionName, config, env, logger, options, async (context) => {
+    const client = new ManagementClient({
+      apiUrl: config.apiUrl,
+      tenantId: config.o365.tenantId,
+      tokens,
+      http: config.http,
+      onRequest: context.onRequest,
+      onRetry: context.onRetry,
+    });
+    const common = {
+      config,
+      client,
+      sink: context.sender,
+      blobs: createBlobStore(context.state.container),
+      retries: createRetryList(context.state.table),
+      logger,
+      stats: context.stats,
+      deadline: context.deadline,
+    };
     if (fn === undefined) await retryFailedContent(common);
-    else await collectManagement({ ...common, fn, cursors: createCursorStore(stateClients.table) });
-  } finally {
-    await sender
-      .close()
-      .catch((err: unknown) => logger.warn(`${functionName}: Devo connection did not close cleanly: ${String(err)}`));
-    logger.info(summaryLine(functionName, stats, Date.now() - startedAt));
-  }
-  return stats;
+    else await collectManagement({ ...common, fn, cursors: createCursorStore(context.state.table) });
+  });
 }

@@ -10,21 +10,10 @@ import { parseBicep } from './bicep-tree.ts';
 import { loadTemplates, mutate, readRepo, type InfraTemplates } from './infra-files.ts';
 import { checkPlatformFacts } from './platform-facts.ts';
 import { checkHostJson, checkMetricNames } from './settings-consistency.ts';
+import { METRICS as METRIC_NAMES } from '../../shared/telemetry/metrics.ts';
 
-/** The app's OpenTelemetry metric names (exported with dimension `function`). */
-const METRICS = [
-  'o365devo.events.received',
-  'o365devo.events.sent',
-  'o365devo.duplicates.dropped',
-  'o365devo.records.lost',
-  'o365devo.blobs.failed',
-  'o365devo.blobs.retried',
-  'o365devo.api.requests',
-  'o365devo.api.throttled',
-  'o365devo.devo.reconnects',
-  'o365devo.devo.send_failures',
-  'o365devo.delivery.lag_seconds',
-];
+/** The app's OpenTelemetry metric names (exported with dimension `function`), as the telemetry code defines them. */
+const METRICS = Object.values(METRIC_NAMES);
 
 let templates: InfraTemplates;
 

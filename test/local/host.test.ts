@@ -98,7 +98,7 @@ describe('local host', () => {
     const env: Env = { CONFIGURED_SCHEDULE: '*/1 * * * * *' };
     host = startHost({ env, logger: recordingLogger(), functions: [fn] });
     assert.equal(host.functions[0]?.expression, '*/1 * * * * *');
-    await sleep(1_300);
+    await sleep(1_600);
     assert.ok(fn.calls >= 1);
   });
 
@@ -123,7 +123,7 @@ describe('local host', () => {
       host.functions.map((f) => f.name),
       ['on'],
     );
-    await sleep(1_300);
+    await sleep(1_600);
     assert.ok(on.calls >= 2);
     assert.equal(off.calls, 0);
     assert.ok(logger.lines.includes("info Function 'off' is disabled (AzureWebJobs.off.Disabled)."));
@@ -134,7 +134,7 @@ describe('local host', () => {
     const logger = recordingLogger();
     host = startHost({ env: {}, logger, functions: [fn], runOnStart: true });
     assert.equal(fn.calls, 1, 'ran at start, before the first slot');
-    await sleep(1_200);
+    await sleep(1_600);
     assert.ok(fn.calls >= 2, 'kept firing after a failure');
     assert.ok((host.functions[0]?.failures ?? 0) >= 1);
     assert.ok(logger.lines.some((l) => /^error Executed 'broken' \(Failed, .*\): the tenant is unreachable$/.test(l)));

@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { MANAGEMENT_FUNCTIONS } from '../../shared/management/content-types.ts';
+import { TIMER_FUNCTIONS } from '../../shared/timers.ts';
+import { startLocalStack, type LocalStack } from '../../tools/local/stack.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const TAG_LINE = /^\s+(cloud\.office365\.management\.\S+)\s+\+\d+\s+\(total \d+\)$/gm;
@@ -51,8 +54,10 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 
 describe('npm start', () => {
   const runs: Run[] = [];
-  after(() => {
+  let stack: LocalStack | undefined;
+  after(async () => {
     for (const run of runs) if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
+    await stack?.close();
   });
 
   it('without a tenant runs the demo: events arrive per tag, and Ctrl-C stops it cleanly', async (t) => {
@@ -82,5 +87,39 @@ describe('npm start', () => {
     assert.equal(code, 2, run.output());
     assert.match(run.output(), /InitVariablesError \d+: O365_TENANT_ID: /);
     assert.doesNotMatch(run.output(), /DEMO/);
+  });
+
+  it('with a tenant runs the functions on their schedules with those settings', async (t) => {
+    stack = await startLocalStack();
+    const exchange = MANAGEMENT_FUNCTIONS.find((f) => f.functionName === 'auditExchange');
+    assert.ok(exchange);
+    const others = TIMER_FUNCTIONS.filter((f) => f.name !== exchange.functionName);
+    // The stack's settings carry NODE_EXTRA_CA_CERTS, so the child trusts the simulator as a user's process would.
+    const run = start({
+      ...stack.env,
+      MANAGEMENT_SETTLE_SECONDS: '0',
+      BLOOM_FILTER_SIZE: '100000',
+      BLOOM_FILTER_BUFFER_SIZE: '1000',
+      [exchange.schedule.name]: '*/2 * * * * *',
+      ...Object.fromEntries(others.map((f) => [`AzureWebJobs.${f.name}.Disabled`, 'true'])),
+    });
+    runs.push(run);
+    const receiver = stack.receiver;
+    await waitFor(() => receiver.lines.length > 0, 20_000, 'events at the receiver', run);
+    await waitFor(
+      () => /Executed 'auditExchange' \(Succeeded/.test(run.output()),
+      10_000,
+      'the invocation to end',
+      run,
+    );
+    t.diagnostic(`${receiver.lines.length} lines under ${[...receiver.byTag.keys()].join(', ')}`);
+    assert.deepEqual([...receiver.byTag.keys()], ['cloud.office365.management.exchange']);
+    assert.match(run.output(), /Executing 'auditExchange' \(Reason='Timer fired at /);
+    assert.match(run.output(), /Function 'auditGeneral' is disabled/);
+    assert.doesNotMatch(run.output(), /DEMO/);
+
+    run.child.kill('SIGTERM');
+    const { code } = await withTimeout(run.exited, 15_000, 'stopping after SIGTERM');
+    assert.equal(code, 0, run.output().slice(-2_000));
   });
 });

@@ -1,0 +1,78 @@
+import type { CommonConfig, Env } from './config/index.ts';
+import { DevoSender } from './devo/index.ts';
+import { openStateClients, type StateClients } from './state/index.ts';
+import type { Logger } from './telemetry/logger.ts';
+import { processTelemetry, type Telemetry } from './telemetry/metrics.ts';
+import { emptyStatistics, summaryLine, type RunStatistics } from './telemetry/statistics.ts';
+import type { RetryEvent } from './http/index.ts';
+
+export interface InvocationOptions {
+  /** When the invocation started (ms since epoch); the time budget counts from here. */
+  startedAt?: number;
+  /** Where metrics go; default the process's pipeline (Application Insights when configured, else nothing). */
+  telemetry?: Telemetry;
+}
+
+/** What every collector run gets: statistics, a Devo sender, state storage and its time budget. */
+export interface InvocationContext {
+  stats: RunStatistics;
+  sender: DevoSender;
+  state: StateClients;
+  deadline: number;
+  /** Hooks for the API client: count requests, retries and throttles, and log retries. */
+  onRequest: () => void;
+  onRetry: (event: RetryEvent) => void;
+}
+
+/** Stop starting new work this long before the host's functionTimeout: at least a minute, or 15% of it. */
+export function workDeadline(startedAt: number, functionTimeoutMs: number): number {
+  return startedAt + functionTimeoutMs - Math.max(60_000, functionTimeoutMs * 0.15);
+}
+
+/**
+ * The frame of every invocation: open the sender and state, run the collector, then close the sender, log the
+ * statistics line and record and flush the metrics, whether the run succeeded or not.
+ */
+export async function runInvocation(
+  functionName: string,
+  config: CommonConfig,
+  env: Env,
+  logger: Logger,
+  options: InvocationOptions,
+  body: (context: InvocationContext) => Promise<void>,
+): Promise<RunStatistics> {
+  const startedAt = options.startedAt ?? Date.now();
+  const telemetry = options.telemetry ?? processTelemetry(env);
+  const stats = emptyStatistics();
+  const state = await openStateClients(config.storage);
+  const sender = new DevoSender(config.devo);
+  try {
+    await body({
+      stats,
+      sender,
+      state,
+      deadline: workDeadline(startedAt, config.functionTimeoutMs),
+      onRequest: () => {
+        stats.requests += 1;
+      },
+      onRetry: (event) => {
+        stats.retries += 1;
+        if (event.statusCode === 429 || event.statusCode === 403) stats.throttled += 1;
+        logger.warn(
+          `${functionName}: retry ${event.attempt} of ${event.url} in ${event.delayMs} ms (${event.statusCode ?? event.errorCode}).`,
+        );
+      },
+    });
+  } finally {
+    await sender
+      .close()
+      .catch((err: unknown) => logger.warn(`${functionName}: Devo connection did not close cleanly: ${String(err)}`));
+    const endedAt = Date.now();
+    logger.info(summaryLine(functionName, stats, endedAt - startedAt));
+    telemetry.record({ functionName, stats, devo: sender.stats(), endedAt });
+    await telemetry
+      .flush()
+      .catch((err: unknown) => logger.warn(`${functionName}: metrics were not exported: ${String(err)}`));
+  }
+  return stats;
+}
