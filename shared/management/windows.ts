@@ -40,7 +40,8 @@ export function nextWindow(
   // Whole seconds: the API's time format has no fractions, and a window must not overlap the one before it.
   end.setUTCMilliseconds(0);
   if (end.getTime() <= start.getTime()) return undefined;
-  return start > position ? { start, end, lostSince: position } : { start, end };
+  // A cursor a moment behind the limit (the first run's start, computed a few milliseconds earlier) lost nothing.
+  return oldest.getTime() - position.getTime() >= 1000 ? { start, end, lostSince: position } : { start, end };
 }
 
 /** The first start for a function without a cursor: MANAGEMENT_START_TIME, or as far back as the API allows. */
