@@ -1,4 +1,5 @@
 import { ClientCertificateCredential, ClientSecretCredential, type TokenCredential } from '@azure/identity';
+import { requestTokenDirectly } from './direct-token.ts';
 import { toSetupError } from './setup-errors.ts';
 
 export interface CredentialSettings {
@@ -14,7 +15,8 @@ export interface CredentialSettings {
 /**
  * An app-only credential against the configured authority. Instance discovery is off: it would ask Microsoft's
  * public cloud to vouch for the authority, which fails for sovereign hosts reached through an override and for any
- * test authority, and the authority host is already a deliberate setting.
+ * test authority, and the authority host is already a deliberate setting. An authority that publishes no OpenID
+ * metadata (MSAL's `endpoints_resolution_error`) is asked for the token directly, with the client secret.
  */
 export function createCredential(settings: CredentialSettings): TokenCredential {
   const common = { authorityHost: settings.authorityHost, disableInstanceDiscovery: true };
@@ -26,8 +28,24 @@ export function createCredential(settings: CredentialSettings): TokenCredential 
       common,
     );
   }
-  if (settings.clientSecret === undefined) throw new TypeError('createCredential needs a client secret or certificate');
-  return new ClientSecretCredential(settings.tenantId, settings.clientId, settings.clientSecret, common);
+  const secret = settings.clientSecret;
+  if (secret === undefined) throw new TypeError('createCredential needs a client secret or certificate');
+  const msal = new ClientSecretCredential(settings.tenantId, settings.clientId, secret, common);
+  let direct = false;
+  return {
+    async getToken(scopes) {
+      const scope = Array.isArray(scopes) ? scopes.join(' ') : (scopes as string);
+      if (!direct) {
+        try {
+          return await msal.getToken(scope);
+        } catch (err) {
+          if (!String((err as Error).message).includes('endpoints_resolution_error')) throw err;
+          direct = true;
+        }
+      }
+      return requestTokenDirectly(settings.authorityHost, settings.tenantId, settings.clientId, secret, scope);
+    },
+  };
 }
 
 /** The client-credentials scope for a resource: `https://manage.office.com` → `https://manage.office.com/.default`. */

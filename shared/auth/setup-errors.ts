@@ -17,12 +17,16 @@ export function isSetupError(err: unknown): err is SetupError {
 
 /** Turns whatever the credential threw into a SetupError that says what to check; never includes the secret. */
 export function toSetupError(err: unknown, authorityHost: string): SetupError {
-  const statusCode = (err as { statusCode?: unknown }).statusCode;
+  const e = err as { statusCode?: unknown; response?: { statusCode?: unknown } };
+  const statusCode = e.statusCode ?? e.response?.statusCode;
   const status = typeof statusCode === 'number' ? statusCode : undefined;
   const detail = (err as { errorResponse?: { error?: string; errorDescription?: string } }).errorResponse;
-  const reason = [detail?.error, detail?.errorDescription?.split('\n')[0]].filter(Boolean).join(': ');
+  // MSAL failures arrive as `invalid_client: Error(s): 7000215 ...` without a status; read the OAuth error code.
+  const oauthCode = detail?.error ?? /^([a-z_]+): /.exec(err instanceof Error ? err.message : '')?.[1];
+  const reason =
+    (detail?.errorDescription ?? (err instanceof Error ? err.message : '')).split('\n')[0]?.slice(0, 200) ?? '';
   const [errorId, text] =
-    status === 401 || detail?.error === 'invalid_client' || detail?.error === 'unauthorized_client'
+    status === 401 || oauthCode === 'invalid_client' || oauthCode === 'unauthorized_client'
       ? ([
           100,
           `${authorityHost} refused the app's credentials (HTTP ${status ?? 401}${reason ? `, ${reason}` : ''}). Check O365_TENANT_ID, O365_CLIENT_ID and that O365_CLIENT_SECRET (or O365_CLIENT_CERTIFICATE) is current.`,
@@ -30,7 +34,7 @@ export function toSetupError(err: unknown, authorityHost: string): SetupError {
       : status !== undefined
         ? ([
             101,
-            `the token request to ${authorityHost} failed with HTTP ${status}${reason ? ` (${reason})` : ''}. Check O365_AUTHORITY_HOST and O365_CLOUD.`,
+            `the token request to ${authorityHost} failed with HTTP ${status ?? 400}${reason ? ` (${reason})` : ''}. Check O365_AUTHORITY_HOST and O365_CLOUD.`,
           ] as const)
         : ([
             102,
