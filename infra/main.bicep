@@ -145,8 +145,8 @@ param managementStartTime string = ''
 @description('MANAGEMENT_FETCH_CONCURRENCY: content blobs fetched at the same time per function.')
 param managementFetchConcurrency string = '8'
 
-@description('MANAGEMENT_SETTLE_SECONDS: how far behind now listing stops, so late-published content is left for the next run.')
-param managementSettleSeconds string = '60'
+@description('MANAGEMENT_RELIST_SECONDS: each run lists this span before its cursor again, for content listed late.')
+param managementRelistSeconds string = '900'
 
 @description('REQUESTS_PER_SECOND: optional cap on API requests per second per instance. Empty: no cap.')
 param requestsPerSecond string = ''
@@ -324,7 +324,7 @@ var appSettings = {
   MANAGEMENT_API_RESOURCE: managementApiResource
   MANAGEMENT_START_TIME: managementStartTime
   MANAGEMENT_FETCH_CONCURRENCY: managementFetchConcurrency
-  MANAGEMENT_SETTLE_SECONDS: managementSettleSeconds
+  MANAGEMENT_RELIST_SECONDS: managementRelistSeconds
   REQUESTS_PER_SECOND: requestsPerSecond
   OBFUSCATE_FIELDS: obfuscateFields
   OBFUSCATION_KEY: empty(obfuscateFields) ? '' : keyVaultReference(keyVaultName, secretNames.obfuscationKey)

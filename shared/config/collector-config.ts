@@ -40,8 +40,8 @@ export interface ManagementConfig extends CommonConfig {
   /** The MANAGEMENT_START_TIME value, normalised; undefined = 7 days back. */
   startTime: string | undefined;
   fetchConcurrency: number;
-  /** Listing stops this long before now. */
-  settleMs: number;
+  /** Each run lists again this span before its cursor. */
+  relistMs: number;
   obfuscation: ObfuscationSettings | undefined;
 }
 
@@ -114,7 +114,7 @@ export function readManagementConfig(env: Env): ManagementConfig {
         resource: collect(S.managementApiResource, env, problems) as string,
         startTime: collect(S.managementStartTime, env, problems),
         fetchConcurrency: collect(S.fetchConcurrency, env, problems) as number,
-        settleMs: (collect(S.settleSeconds, env, problems) as number) * 1000,
+        relistMs: (collect(S.relistSeconds, env, problems) as number) * 1000,
       })),
     obfuscation: () => readObfuscation(env),
   });

@@ -14,13 +14,13 @@ import { createObfuscator } from '../telemetry/obfuscate.ts';
 import type { RunStatistics } from '../telemetry/statistics.ts';
 import { isManagementApiError, type ContentBlob, type ManagementClient } from './client.ts';
 import type { ManagementFunction } from './content-types.ts';
-import { advanceWithin, CURSOR_VERSION, loadCursor, type ManagementCursor } from './cursor.ts';
+import { advanceTo, advanceWithin, CURSOR_VERSION, loadCursor, type ManagementCursor } from './cursor.ts';
 import { forEachConcurrently } from './pool.ts';
 import { createRecordSink } from './records.ts';
 
 type RecordSink = (raw: string) => Promise<void>;
 import { ensureSubscription } from './subscriptions.ts';
-import { HOUR_MS, earliestStart, initialPosition, nextWindow } from './windows.ts';
+import { HOUR_MS, earliestStart, initialPosition, nextWindow, type ListingWindow } from './windows.ts';
 
 export interface ManagementRun {
   fn: ManagementFunction;
@@ -42,6 +42,9 @@ export interface ManagementRun {
 }
 
 export const filterBlobName = (functionName: string): string => `${functionName}.bloom`;
+
+/** A relist span never widens a window by more than this, so a listing stays under the API's 24 hours. */
+const RELIST_CAP_MS = 12 * HOUR_MS;
 
 /** Default amount of waiting events (characters) that triggers a checkpoint. */
 export const CHECKPOINT_BYTES = 8_000_000;
@@ -76,15 +79,17 @@ export async function collectManagement(run: ManagementRun): Promise<void> {
   const onRecord = spillingSink(queue, outbox, run.checkpointBytes ?? CHECKPOINT_BYTES, deliver);
 
   let clamps = 0;
+  let first = true;
   for (;;) {
-    const window = nextWindow(new Date(state.cursor.position), now(), run.config.settleMs);
+    const window = first ? withRelist(run, state.cursor, now()) : nextWindow(new Date(state.cursor.position), now());
+    first = false;
     if (window === undefined || Date.now() >= run.deadline) break;
     if (window.lostSince !== undefined) {
       run.logger.warn(
         `${run.fn.functionName}: content created between ${window.lostSince.toISOString()} and ${window.start.toISOString()} ` +
           'is older than the 7 days the API keeps and was not collected.',
       );
-      state.cursor = { ...state.cursor, position: window.start.toISOString(), doneIds: [] };
+      state.cursor = advanceTo(state.cursor, window.start.toISOString(), run.config.relistMs);
     }
     const listed = await listWindowOrClamp(run, window, state, clamps);
     if (listed === 'clamped') {
@@ -92,14 +97,31 @@ export async function collectManagement(run: ManagementRun): Promise<void> {
       continue;
     }
     if (listed === 'no-subscription') break;
-    const pending = listed.filter((b) => !state.cursor.doneIds.includes(b.contentId));
+    const pending = listed.filter((b) => state.cursor.recent[b.contentId] === undefined);
     const finished = await processBlobs(run, pending, state, onRecord, outbox, checkpoint);
     if (!finished) break;
-    state.cursor = { ...state.cursor, position: window.end.toISOString(), doneIds: [] };
+    state.cursor = advanceTo(state.cursor, window.end.toISOString(), run.config.relistMs);
     // Empty windows need no checkpoint of their own: a kill only costs listing them again.
     if (checkpointDue(run, state, outbox)) await checkpoint();
   }
   await checkpoint();
+}
+
+/**
+ * The first window of a run: it reaches back over the relist span (MANAGEMENT_RELIST_SECONDS) for blobs Microsoft
+ * listed late, even when the cursor has caught up with now; blobs already done there are skipped by the caller.
+ */
+function withRelist(run: ManagementRun, cursor: ManagementCursor, now: Date): ListingWindow | undefined {
+  const position = new Date(cursor.position);
+  const window = nextWindow(position, now);
+  if (window?.lostSince !== undefined || run.config.relistMs === 0) return window;
+  const floor = Math.max(
+    earliestStart(now).getTime(),
+    position.getTime() - Math.min(run.config.relistMs, RELIST_CAP_MS),
+  );
+  const start = new Date(Math.ceil(floor / 1000) * 1000);
+  const end = window?.end ?? position;
+  return start < end ? { start, end } : window;
 }
 
 interface RunState {
@@ -132,7 +154,7 @@ async function loadState(run: ManagementRun, now: Date): Promise<RunState> {
   const cursor: ManagementCursor = {
     startTime,
     position,
-    doneIds: [],
+    recent: {},
     lastStartRequest: stored?.value.lastStartRequest ?? null,
   };
   return { cursor, etag: stored?.etag, filter, lastCheckpoint: Date.now() };
@@ -174,7 +196,7 @@ async function listWindowOrClamp(
       `${run.fn.functionName}: the API rejected the window starting ${window.start.toISOString()} (${err.message}); ` +
         `content created before ${position.toISOString()} was skipped.`,
     );
-    state.cursor = { ...state.cursor, position: position.toISOString(), doneIds: [] };
+    state.cursor = advanceTo(state.cursor, position.toISOString(), run.config.relistMs);
     return 'clamped';
   }
 }
@@ -211,7 +233,7 @@ async function processBlobs(
     const batch = blobs.slice(done, done + batchSize);
     await forEachConcurrently(batch, run.config.fetchConcurrency, (blob) => fetchBlob(run, blob, onRecord));
     done += batch.length;
-    state.cursor = advanceWithin(state.cursor, blobs, done);
+    state.cursor = advanceWithin(state.cursor, blobs, done, run.config.relistMs);
     if (done < blobs.length && checkpointDue(run, state, outbox)) await checkpoint();
   }
   return true;

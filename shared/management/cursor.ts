@@ -1,7 +1,7 @@
 import type { CursorStore } from '../state/index.ts';
 
 /** Persistence version of the Management cursor; bump it with an upgrade step when the shape changes. */
-export const CURSOR_VERSION = 1;
+export const CURSOR_VERSION = 2;
 
 /** Where one content type's collection stands. */
 export interface ManagementCursor {
@@ -9,9 +9,20 @@ export interface ManagementCursor {
   startTime: string | null;
   /** Every blob with `contentCreated` before this instant is done: delivered, lost to expiry, or in the retry list. */
   position: string;
-  /** Blobs at or after `position` that are done too (a run that stopped inside a window). */
-  doneIds: string[];
+  /**
+   * Blobs done recently (contentId → contentCreated): those listed again in the relist span before `position`, and
+   * those after it when a run stopped inside a window. They are skipped, not fetched again.
+   */
+  recent: Record<string, string>;
   /** When this function last asked to start its subscription (Microsoft allows one start per 15 minutes). */
+  lastStartRequest: string | null;
+}
+
+/** Version 1 kept only the done blobs after `position`. */
+interface ManagementCursorV1 {
+  startTime: string | null;
+  position: string;
+  doneIds: string[];
   lastStartRequest: string | null;
 }
 
@@ -20,27 +31,43 @@ export interface LoadedCursor {
   etag: string | undefined;
 }
 
+export function upgradeCursor(fromVersion: number, raw: unknown): ManagementCursor {
+  if (fromVersion !== 1) throw new Error(`no upgrade from cursor version ${fromVersion}`);
+  const v1 = raw as ManagementCursorV1;
+  const { doneIds, ...rest } = v1;
+  return { ...rest, recent: Object.fromEntries(doneIds.map((id) => [id, v1.position])) };
+}
+
 export async function loadCursor(store: CursorStore, functionName: string): Promise<LoadedCursor | undefined> {
-  const record = await store.load<ManagementCursor>(functionName, { currentVersion: CURSOR_VERSION });
+  const record = await store.load<ManagementCursor>(functionName, {
+    currentVersion: CURSOR_VERSION,
+    upgrade: upgradeCursor,
+  });
   return record === undefined ? undefined : { value: record.value, etag: record.etag };
 }
 
+type Blob = { contentId: string; contentCreated: string };
+
 /**
- * The cursor after the blobs `done` (sorted by contentCreated) of a window: the position moves to the first blob
- * not done, and the done blobs at or after it are remembered so a resumed run skips them.
+ * The cursor after the first `doneCount` blobs of a window (sorted by contentCreated) are done: they join `recent`,
+ * and the position moves to the first blob not done yet, if any.
  */
 export function advanceWithin(
   cursor: ManagementCursor,
-  sorted: readonly { contentId: string; contentCreated: string }[],
+  sorted: readonly Blob[],
   doneCount: number,
+  relistMs: number,
 ): ManagementCursor {
+  const recent = { ...cursor.recent };
+  for (const b of sorted.slice(0, doneCount)) recent[b.contentId] = new Date(b.contentCreated).toISOString();
   const next = sorted[doneCount];
-  if (next === undefined) return cursor;
-  const position = new Date(next.contentCreated).toISOString();
-  const doneIds = sorted
-    .slice(0, doneCount)
-    .filter((b) => new Date(b.contentCreated).toISOString() >= position)
-    .map((b) => b.contentId);
-  const keep = position === cursor.position ? cursor.doneIds : [];
-  return { ...cursor, position, doneIds: [...new Set([...keep, ...doneIds])] };
+  const position = next === undefined ? cursor.position : new Date(next.contentCreated).toISOString();
+  return advanceTo({ ...cursor, recent }, position, relistMs);
+}
+
+/** Moves the position forward and forgets done blobs older than the relist span before it. */
+export function advanceTo(cursor: ManagementCursor, position: string, relistMs: number): ManagementCursor {
+  const horizon = new Date(Date.parse(position) - relistMs).toISOString();
+  const recent = Object.fromEntries(Object.entries(cursor.recent).filter(([, created]) => created >= horizon));
+  return { ...cursor, position, recent };
 }

@@ -11,8 +11,6 @@ export const RETENTION_MS = 7 * DAY_MS;
 export const START_MARGIN_MS = 15 * 60_000;
 /** Windows are short so progress is checkpointed often while catching up; the API allows up to 24 hours. */
 export const WINDOW_MS = HOUR_MS;
-/** Default of MANAGEMENT_SETTLE_SECONDS: listing stops this far behind now, where blobs may still be publishing. */
-export const SETTLE_MS = 60_000;
 
 export interface ListingWindow {
   start: Date;
@@ -27,15 +25,10 @@ export function earliestStart(now: Date): Date {
 }
 
 /** The next window from `position`, or undefined when the cursor has caught up with the live edge. */
-export function nextWindow(
-  position: Date,
-  now: Date,
-  settleMs = SETTLE_MS,
-  windowMs = WINDOW_MS,
-): ListingWindow | undefined {
+export function nextWindow(position: Date, now: Date, windowMs = WINDOW_MS): ListingWindow | undefined {
   const oldest = earliestStart(now);
   const start = position < oldest ? oldest : position;
-  const liveEdge = now.getTime() - settleMs;
+  const liveEdge = now.getTime();
   const end = new Date(Math.min(start.getTime() + windowMs, liveEdge));
   // Whole seconds: the API's time format has no fractions, and a window must not overlap the one before it.
   end.setUTCMilliseconds(0);

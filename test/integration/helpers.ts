@@ -12,11 +12,10 @@ export function recordingLogger(): Logger & { lines: string[] } {
   return { lines, debug: push('debug'), info: push('info'), warn: push('warn'), error: push('error') };
 }
 
-/** Settings for an in-process run against the stack: fast retries, no settle delay, a small filter. */
+/** Settings for an in-process run against the stack: fast retries, a small filter. */
 export function testEnv(stack: LocalStack, overrides: Env = {}): Env {
   return {
     ...stack.env,
-    MANAGEMENT_SETTLE_SECONDS: '0',
     HTTP_RETRY_WAIT_SECONDS: '1',
     HTTP_TIMEOUT_SECONDS: '5',
     BLOOM_FILTER_SIZE: '100000',

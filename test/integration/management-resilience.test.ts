@@ -57,7 +57,8 @@ describe('Management collector resilience', () => {
       stack.simulator.faults.add({ match: { route: 'blob' }, kind: 'delay-headers', delayMs: 150, times: 1000 });
       const first = collectProcess(stack, 'auditGeneral', { MANAGEMENT_FETCH_CONCURRENCY: '1' });
       const deadline = Date.now() + 20_000;
-      while (stack.simulator.log.requests('blob').length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      while (stack.simulator.log.requests('blob').length < 4 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
       first.child.kill('SIGKILL');
       assert.equal(await first.exited, null, `the first run was killed (output: ${first.output()})`);
       stack.simulator.faults.clear();
@@ -70,12 +71,30 @@ describe('Management collector resilience', () => {
   });
 
   it('delivers a large blob in bounded pieces and resumes it after a kill without duplicates', async () => {
-    const options = { simulator: { data: { blobsPerContentType: 1, largeBlobs: [{ contentType: 'Audit.Exchange' as const, records: 12_000 }] } } };
+    const options = {
+      simulator: {
+        data: { blobsPerContentType: 1, largeBlobs: [{ contentType: 'Audit.Exchange' as const, records: 12_000 }] },
+      },
+    };
     await withStack(options, async (stack) => {
       await invokeManagementFunction('auditExchange', testEnv(stack), recordingLogger());
       const flushes = stack.receiver.rawConnections.filter((c) => c.endedByClient).length;
       assert.ok(flushes >= 2, `the large blob was delivered in more than one piece (${flushes} confirmed connections)`);
       assertDelivered(stack, ['Audit.Exchange']);
+    });
+  });
+
+  it('collects a blob that Microsoft lists late, with a contentCreated already behind the cursor', async () => {
+    await withStack({}, async (stack) => {
+      await invokeManagementFunction('auditGeneral', testEnv(stack), recordingLogger());
+      const sim = stack.simulator;
+      // Published now, but dated five minutes ago: inside the relist span (15 minutes by default).
+      sim.addBlob('Audit.General', sim.generateRecords('Audit.General', 4), Date.now() - 5 * 60_000);
+      await invokeManagementFunction('auditGeneral', testEnv(stack), recordingLogger());
+      assertDelivered(stack, ['Audit.General']);
+      const blobFetches = sim.log.requests('blob').length;
+      await invokeManagementFunction('auditGeneral', testEnv(stack), recordingLogger());
+      assert.equal(sim.log.requests('blob').length, blobFetches, 'blobs already done in the relist span are not fetched again');
     });
   });
 
@@ -86,7 +105,10 @@ describe('Management collector resilience', () => {
       await invokeManagementFunction('dlpAll', testEnv(stack), logger);
       assert.equal(stack.simulator.subscriptions.startRequests.length, 1);
       assert.equal(stack.simulator.subscriptions.cooldownViolations, 0);
-      assert.ok(logger.lines.some((l) => l.includes('started subscription DLP.All')), logger.lines.join('\n'));
+      assert.ok(
+        logger.lines.some((l) => l.includes('started subscription DLP.All')),
+        logger.lines.join('\n'),
+      );
       assertDelivered(stack, ['DLP.All']);
     });
   });
@@ -95,7 +117,10 @@ describe('Management collector resilience', () => {
     await withStack({ simulator: { maxStartAgeMs: 6 * 86_400_000 } }, async (stack) => {
       const logger = recordingLogger();
       await invokeManagementFunction('auditSharePoint', testEnv(stack), logger);
-      assert.ok(logger.lines.some((l) => l.includes('the API rejected the window')), logger.lines.join('\n'));
+      assert.ok(
+        logger.lines.some((l) => l.includes('the API rejected the window')),
+        logger.lines.join('\n'),
+      );
       assertDelivered(stack, ['Audit.SharePoint']);
     });
   });
@@ -105,12 +130,21 @@ describe('Management collector resilience', () => {
       await invokeManagementFunction('auditAzureActiveDirectory', testEnv(stack), recordingLogger());
       const logger = recordingLogger();
       const start = new Date(Date.now() - 86_400_000).toISOString();
-      await invokeManagementFunction('auditAzureActiveDirectory', testEnv(stack, { MANAGEMENT_START_TIME: start }), logger);
+      await invokeManagementFunction(
+        'auditAzureActiveDirectory',
+        testEnv(stack, { MANAGEMENT_START_TIME: start }),
+        logger,
+      );
       assert.ok(
-        logger.lines.some((l) => l.startsWith('warn') && l.includes('MANAGEMENT_START_TIME changed') && l.includes('resetting')),
+        logger.lines.some(
+          (l) => l.startsWith('warn') && l.includes('MANAGEMENT_START_TIME changed') && l.includes('resetting'),
+        ),
         logger.lines.join('\n'),
       );
-      assert.ok(logger.lines.some((l) => l.includes(`at ${start}`)), 'the new start time is used');
+      assert.ok(
+        logger.lines.some((l) => l.includes(`at ${start}`)),
+        'the new start time is used',
+      );
     });
   });
 });

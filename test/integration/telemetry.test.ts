@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { AggregationTemporality, InMemoryMetricExporter, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
 import { invokeManagementFunction } from '../../shared/management/invoke.ts';
 import { withUtcSuffix } from '../../shared/management/records.ts';
 import { createTelemetry, METRICS } from '../../shared/telemetry/metrics.ts';
@@ -28,7 +32,10 @@ it('records the counters and the delivery lag of one invocation', async () => {
   for (const resource of exporter.getMetrics()) {
     for (const scope of resource.scopeMetrics) {
       for (const metric of scope.metrics) {
-        points.set(metric.descriptor.name, metric.dataPoints.map((p) => ({ attributes: p.attributes, value: p.value as number })));
+        points.set(
+          metric.descriptor.name,
+          metric.dataPoints.map((p) => ({ attributes: p.attributes, value: p.value as number })),
+        );
       }
     }
   }
@@ -46,7 +53,11 @@ it('records the counters and the delivery lag of one invocation', async () => {
   }
 
   // Lag = end of the run minus the newest CreationTime delivered.
-  const newest = Math.max(...stack.simulator.expectedUniqueRecords('Audit.Exchange').map((r) => Date.parse(withUtcSuffix((JSON.parse(r) as { CreationTime: string }).CreationTime))));
+  const newest = Math.max(
+    ...stack.simulator
+      .expectedUniqueRecords('Audit.Exchange')
+      .map((r) => Date.parse(withUtcSuffix((JSON.parse(r) as { CreationTime: string }).CreationTime))),
+  );
   const [lag] = points.get(METRICS.deliveryLagSeconds) ?? [];
   assert.ok(lag !== undefined, 'the lag gauge was recorded');
   const expected = (endedAt - newest) / 1000;

@@ -97,7 +97,6 @@ describe('npm start', () => {
     // The stack's settings carry NODE_EXTRA_CA_CERTS, so the child trusts the simulator as a user's process would.
     const run = start({
       ...stack.env,
-      MANAGEMENT_SETTLE_SECONDS: '0',
       BLOOM_FILTER_SIZE: '100000',
       BLOOM_FILTER_BUFFER_SIZE: '1000',
       [exchange.schedule.name]: '*/2 * * * * *',

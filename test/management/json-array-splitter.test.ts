@@ -25,9 +25,16 @@ describe('JsonArraySplitter', () => {
   });
 
   it('makes pretty-printed records one line without touching strings', () => {
-    const pretty = JSON.stringify(records.map((r) => JSON.parse(r)), null, 2);
+    const pretty = JSON.stringify(
+      records.map((r) => JSON.parse(r)),
+      null,
+      2,
+    );
     const out = split(pretty, 5);
-    assert.deepEqual(out, records.map((r) => JSON.stringify(JSON.parse(r))));
+    assert.deepEqual(
+      out,
+      records.map((r) => JSON.stringify(JSON.parse(r))),
+    );
     assert.ok(out.every((r) => !r.includes('\n')));
   });
 

@@ -13,9 +13,8 @@ import { CONTENT_TYPES } from '../simulator/index.ts';
 import { startHost, type LocalHost, type StopResult } from './host.ts';
 import { startLocalStack, type LocalStack } from './stack.ts';
 
-/** Demo-friendly settings: no settle delay, quick retries, a small filter, and a run every minute. */
+/** Demo-friendly settings: quick retries, a small filter, and a run every minute. */
 export const DEMO_OVERRIDES: Readonly<Record<string, string>> = {
-  MANAGEMENT_SETTLE_SECONDS: '0',
   HTTP_RETRY_WAIT_SECONDS: '1',
   HTTP_TIMEOUT_SECONDS: '10',
   BLOOM_FILTER_SIZE: '100000',

@@ -79,14 +79,14 @@ export const fetchConcurrency = integerSetting({
   default: 8,
 });
 
-export const settleSeconds = integerSetting({
-  name: 'MANAGEMENT_SETTLE_SECONDS',
+export const relistSeconds = integerSetting({
+  name: 'MANAGEMENT_RELIST_SECONDS',
   errorId: 56,
   description:
-    'How far behind now listing stops: content published in the last seconds may not be listed yet, so it is left for the next run.',
+    'Each run lists again this span before its cursor, so a blob Microsoft lists late (its contentCreated already passed) is still collected; blobs already done are skipped, not fetched again.',
   min: 0,
-  max: 3600,
-  default: 60,
+  max: 43_200,
+  default: 900,
 });
 
 export const requestsPerSecond = integerSetting({
@@ -128,7 +128,7 @@ export const MANAGEMENT_SETTINGS: readonly SettingSpec<unknown>[] = [
   managementApiResource,
   managementStartTime,
   fetchConcurrency,
-  settleSeconds,
+  relistSeconds,
   requestsPerSecond,
   obfuscateFields,
   obfuscationKey,

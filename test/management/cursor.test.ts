@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { advanceTo, advanceWithin, upgradeCursor, type ManagementCursor } from '../../shared/management/cursor.ts';
+
+const MIN = 60_000;
+const cursor: ManagementCursor = { startTime: null, position: '2026-11-22T10:00:00.000Z', recent: {}, lastStartRequest: null };
+const blob = (id: string, minute: number) => ({ contentId: id, contentCreated: new Date(Date.parse('2026-11-22T10:00:00Z') + minute * MIN).toISOString() });
+
+describe('Management cursor', () => {
+  it('moves to the first blob not done and remembers the done ones', () => {
+    const sorted = [blob('a', 1), blob('b', 2), blob('c', 2), blob('d', 5)];
+    const next = advanceWithin(cursor, sorted, 2, 15 * MIN);
+    assert.equal(next.position, sorted[2]?.contentCreated);
+    assert.deepEqual(Object.keys(next.recent), ['a', 'b']);
+  });
+
+  it('keeps the position when every blob is done (the caller moves it to the window end)', () => {
+    const next = advanceWithin(cursor, [blob('a', 1)], 1, 15 * MIN);
+    assert.equal(next.position, cursor.position);
+    assert.deepEqual(Object.keys(next.recent), ['a']);
+  });
+
+  it('forgets done blobs older than the relist span before the new position', () => {
+    const withRecent = { ...cursor, recent: { old: '2026-11-22T09:40:00.000Z', kept: '2026-11-22T09:50:00.000Z' } };
+    const next = advanceTo(withRecent, '2026-11-22T10:00:00.000Z', 15 * MIN);
+    assert.deepEqual(next.recent, { kept: '2026-11-22T09:50:00.000Z' });
+  });
+
+  it('upgrades a version 1 cursor', () => {
+    const v1 = { startTime: null, position: '2026-11-22T10:00:00.000Z', doneIds: ['x', 'y'], lastStartRequest: null };
+    assert.deepEqual(upgradeCursor(1, v1), {
+      startTime: null,
+      position: '2026-11-22T10:00:00.000Z',
+      recent: { x: '2026-11-22T10:00:00.000Z', y: '2026-11-22T10:00:00.000Z' },
+      lastStartRequest: null,
+    });
+  });
+});
