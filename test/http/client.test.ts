@@ -9,7 +9,9 @@ interface Seen {
   authorization: string | undefined;
 }
 
-async function startServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ origin: string; seen: Seen[]; server: Server }> {
+async function startServer(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<{ origin: string; seen: Seen[]; server: Server }> {
   const seen: Seen[] = [];
   const server = createServer((req, res) => {
     seen.push({ path: req.url ?? '', authorization: req.headers.authorization });
@@ -31,7 +33,9 @@ describe('shared HTTP client', () => {
       if (req.url === '/throttled' && n === 1) {
         res.writeHead(429, { 'retry-after': '1' }).end('slow down');
       } else if (req.url === '/af429' && n <= 2) {
-        res.writeHead(403, { 'content-type': 'application/json' }).end('{"error":{"code":"AF429","message":"Too many requests"}}');
+        res
+          .writeHead(403, { 'content-type': 'application/json' })
+          .end('{"error":{"code":"AF429","message":"Too many requests"}}');
       } else if (req.url === '/forbidden') {
         res.writeHead(403, { 'content-type': 'application/json' }).end('{"error":{"code":"AF10001"}}');
       } else if (req.url === '/expired-token' && req.headers.authorization !== 'Bearer token-2') {
@@ -49,7 +53,14 @@ describe('shared HTTP client', () => {
     foreign.server.close();
   });
 
-  const client = (retries: RetryEvent[] = [], bearer = { origin: '', getToken: async () => 'token-123' } as { origin: string; getToken: () => Promise<string>; invalidate?: () => void }) =>
+  const client = (
+    retries: RetryEvent[] = [],
+    bearer = { origin: '', getToken: async () => 'token-123' } as {
+      origin: string;
+      getToken: () => Promise<string>;
+      invalidate?: () => void;
+    },
+  ) =>
     createHttpClient({
       allowedOrigins: [api.origin],
       bearer: { ...bearer, origin: api.origin },

@@ -16,7 +16,10 @@ const base: RetryDecisionInput = {
 
 describe('retryDelay', () => {
   it('backs off exponentially for retryable statuses', () => {
-    assert.deepEqual([1, 2, 3].map((attemptCount) => retryDelay({ ...base, attemptCount })), [1000, 2000, 4000]);
+    assert.deepEqual(
+      [1, 2, 3].map((attemptCount) => retryDelay({ ...base, attemptCount })),
+      [1000, 2000, 4000],
+    );
   });
   it('gives up after the limit', () => {
     assert.equal(retryDelay({ ...base, attemptCount: 4 }), 0);
@@ -28,8 +31,19 @@ describe('retryDelay', () => {
   it('does not retry client errors unless the API rule says so', () => {
     assert.equal(retryDelay({ ...base, statusCode: 400 }), 0);
     const throttleIn403 = (status: number, body: string) => status === 403 && body.includes('AF429');
-    assert.equal(retryDelay({ ...base, statusCode: 403, body: '{"error":{"code":"AF10001"}}', isRetryableResponse: throttleIn403 }), 0);
-    assert.equal(retryDelay({ ...base, statusCode: 403, body: '{"error":{"code":"AF429"}}', isRetryableResponse: throttleIn403 }), 1000);
+    assert.equal(
+      retryDelay({
+        ...base,
+        statusCode: 403,
+        body: '{"error":{"code":"AF10001"}}',
+        isRetryableResponse: throttleIn403,
+      }),
+      0,
+    );
+    assert.equal(
+      retryDelay({ ...base, statusCode: 403, body: '{"error":{"code":"AF429"}}', isRetryableResponse: throttleIn403 }),
+      1000,
+    );
   });
   it('retries resets and time-outs, not unknown failures', () => {
     assert.equal(retryDelay({ ...base, statusCode: undefined, errorCode: 'ECONNRESET' }), 1000);

@@ -176,7 +176,10 @@ describe('settings consistency', () => {
       'auditTeams: schedule AUDIT_TEAMS_SCHEDULE missing from infra/main.bicep app settings',
       'auditTeams: missing from var functionNames in infra/main.bicep',
     ]);
-    assert.equal(teamsProblems(ALL_SETTINGS)[0], 'auditTeams: schedule AUDIT_TEAMS_SCHEDULE is not a setting of the schema');
+    assert.equal(
+      teamsProblems(ALL_SETTINGS)[0],
+      'auditTeams: schedule AUDIT_TEAMS_SCHEDULE is not a setting of the schema',
+    );
 
     const dropped = mutate(mainText(), "  'dlpAll'\n", '');
     assert.deepEqual(settingsProblems(dropped), ['dlpAll: missing from var functionNames in infra/main.bicep']);

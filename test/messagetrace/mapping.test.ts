@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { legacyStatus, toLegacyRow, traceKey } from '../../shared/messagetrace/mapping.ts';
 
-const window = { organization: 'contoso.onmicrosoft.com', start: new Date('2026-11-20T00:00:00Z'), end: new Date('2026-11-21T00:00:00Z'), index: 3 };
+const window = {
+  organization: 'contoso.onmicrosoft.com',
+  start: new Date('2026-11-20T00:00:00Z'),
+  end: new Date('2026-11-21T00:00:00Z'),
+  index: 3,
+};
 
 describe('Graph rows in the legacy layout', () => {
   for (const [graph, legacy] of [
@@ -36,7 +41,22 @@ describe('Graph rows in the legacy layout', () => {
       status: 'delivered',
     };
     const legacy = toLegacyRow(row, window);
-    assert.deepEqual(Object.keys(legacy), ['Organization', 'MessageId', 'Received', 'SenderAddress', 'RecipientAddress', 'Subject', 'Status', 'ToIP', 'FromIP', 'Size', 'MessageTraceId', 'StartDate', 'EndDate', 'Index']);
+    assert.deepEqual(Object.keys(legacy), [
+      'Organization',
+      'MessageId',
+      'Received',
+      'SenderAddress',
+      'RecipientAddress',
+      'Subject',
+      'Status',
+      'ToIP',
+      'FromIP',
+      'Size',
+      'MessageTraceId',
+      'StartDate',
+      'EndDate',
+      'Index',
+    ]);
     assert.deepEqual(legacy, {
       Organization: 'contoso.onmicrosoft.com',
       MessageId: '<abc@contoso.com>',

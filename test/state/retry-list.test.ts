@@ -8,7 +8,12 @@ let retries: RetryList;
 
 before(async () => {
   azurite = await startAzurite();
-  const clients = await openStateClients({ kind: 'connectionString', connectionString: azurite.connectionString, tableName: 'retries', containerName: 'state' });
+  const clients = await openStateClients({
+    kind: 'connectionString',
+    connectionString: azurite.connectionString,
+    tableName: 'retries',
+    containerName: 'state',
+  });
   retries = createRetryList(clients.table);
 });
 after(() => azurite.stop());
