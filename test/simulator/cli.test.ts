@@ -45,6 +45,26 @@ it('starts from the command line with given certificates, prints origin and cred
     });
     assert.equal(list.status, 200);
 
+    assert.match(
+      info.messageTracesUrl ?? '',
+      /^https:\/\/127\.0\.0\.1:\d+\/v1\.0\/admin\/exchange\/tracing\/messageTraces$/,
+    );
+    assert.match(info.rwsMessageTraceUrl ?? '', /\/ecp\/reportingwebservice\/reporting\.svc\/MessageTrace$/);
+    const graphToken = await call(`${info.origin}/${info.tenantId}/oauth2/v2.0/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: info.clientId!,
+        client_secret: info.clientSecret!,
+        scope: info.graphScope!,
+      }).toString(),
+    });
+    const traces = await call(`${info.messageTracesUrl}?$top=1`, {
+      headers: { authorization: `Bearer ${(JSON.parse(graphToken.text) as { access_token: string }).access_token}` },
+    });
+    assert.equal(traces.status, 200, traces.text);
+
     child.kill('SIGTERM');
     const [code] = (await once(child, 'close')) as [number | null];
     assert.equal(code, 0);
@@ -53,6 +73,42 @@ it('starts from the command line with given certificates, prints origin and cred
       /GET \/api\/v1\.0\/.*\/subscriptions\/list -> 200 \[list\]/,
       'one log line per request',
     );
+    assert.match(stderr.join(''), /GET \/v1\.0\/admin\/exchange\/tracing\/messageTraces -> 200 \[graph\]\n/);
+  } finally {
+    clearTimeout(timer);
+  }
+});
+
+it('prints message trace settings for both back ends', async (t) => {
+  const child = spawn(
+    process.execPath,
+    [CLI, '--port', '0', '--quiet', '--messages', '3', '--graph-resource', 'https://graph.microsoft.com'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  const lines: string[] = [];
+  const input = createInterface({ input: child.stdout });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  try {
+    for await (const line of input) {
+      lines.push(line);
+      if (line.includes('MESSAGE_TRACE_API=rws')) break;
+    }
+    const text = lines.join('\n');
+    assert.match(
+      text,
+      /MESSAGE_TRACE_API=graph MESSAGE_TRACE_URL=https:\/\/127\.0\.0\.1:\d+ MESSAGE_TRACE_RESOURCE=https:\/\/graph\.microsoft\.com/,
+    );
+    assert.match(
+      text,
+      /MESSAGE_TRACE_API=rws MESSAGE_TRACE_URL=https:\/\/127\.0\.0\.1:\d+ MESSAGE_TRACE_RESOURCE=https:\/\/127\.0\.0\.1:\d+/,
+    );
+    assert.match(text, /messageTracesUrl\s+https:\/\/127\.0\.0\.1:\d+\/v1\.0\/admin\/exchange\/tracing\/messageTraces/);
+    child.kill('SIGTERM');
+    const [code] = (await once(child, 'close')) as [number | null];
+    assert.equal(code, 0);
   } finally {
     clearTimeout(timer);
   }

@@ -189,8 +189,12 @@ describe('Entra ID token endpoint', () => {
     assert.equal((await tokenRequest(sim, { ...form, client_assertion: foreign })).status, 401);
   });
 
-  it('uses a configured resource as the only accepted scope', async () => {
-    const custom = await startSimulator({ resource: 'https://manage.office.com' });
+  it('uses the configured resources as the only accepted scopes', async () => {
+    const custom = await startSimulator({
+      resource: 'https://manage.office.com',
+      graphResource: 'https://graph.microsoft.com',
+      rwsResource: 'https://outlook.office365.com',
+    });
     try {
       assert.equal(custom.scope, 'https://manage.office.com/.default');
       assert.ok((await fetchToken(custom)).length > 0);
@@ -201,6 +205,18 @@ describe('Entra ID token endpoint', () => {
         scope: `${custom.origin}/.default`,
       });
       assert.equal(res.status, 400);
+    } finally {
+      await custom.close();
+    }
+  });
+
+  it('keeps the Management API closed to tokens for the message trace audiences left at the origin', async () => {
+    const custom = await startSimulator({ resource: 'https://manage.office.com' });
+    try {
+      assert.equal(custom.graphScope, `${custom.origin}/.default`);
+      const graphToken = await fetchToken(custom, custom.graphScope);
+      assert.equal((await api(feedUrl(custom, 'subscriptions/list'), graphToken)).status, 401);
+      assert.equal((await api(feedUrl(custom, 'subscriptions/list'), await fetchToken(custom))).status, 200);
     } finally {
       await custom.close();
     }

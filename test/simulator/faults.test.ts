@@ -158,7 +158,7 @@ describe('fault injection', () => {
 
   it('refuses fault specs with unknown kinds or routes', () => {
     assert.throws(() => sim.faults.add({ kind: 'explode' as never }), /unknown fault kind/);
-    assert.throws(() => sim.faults.add({ kind: '500', match: { route: 'graph' as never } }), /unknown route/);
+    assert.throws(() => sim.faults.add({ kind: '500', match: { route: 'graphql' as never } }), /unknown route/);
     assert.throws(() => sim.faults.add({ kind: '500', probability: 2 }), /probability/);
   });
 

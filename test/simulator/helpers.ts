@@ -79,8 +79,8 @@ export function call(
   });
 }
 
-/** Gets an access token with the client secret, straight from the token endpoint. */
-export async function fetchToken(sim: O365Simulator): Promise<string> {
+/** Gets an access token with the client secret, straight from the token endpoint (default: Management API scope). */
+export async function fetchToken(sim: O365Simulator, scope: string = sim.scope): Promise<string> {
   const res = await call(sim.tokenEndpoint, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -88,7 +88,7 @@ export async function fetchToken(sim: O365Simulator): Promise<string> {
       grant_type: 'client_credentials',
       client_id: sim.clientId,
       client_secret: sim.clientSecret,
-      scope: sim.scope,
+      scope,
     }).toString(),
   });
   if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${res.text}`);

@@ -2,7 +2,9 @@
 //
 //   node tools/simulator/cli.ts [--port 8443] [--host 127.0.0.1] [--cert server.pem --key server.key] [--seed 1]
 //                               [--page-size 100] [--blobs-per-type 8] [--require-publisher-identifier]
-//                               [--resource https://manage.office.com] [--quiet] [--json]
+//                               [--resource https://manage.office.com] [--graph-resource https://graph.microsoft.com]
+//                               [--rws-resource https://outlook.office365.com] [--rws-shape light|verbose]
+//                               [--messages 200] [--quiet] [--json]
 //
 // Without --cert/--key it uses the test certificates in test/support/certs (trust them with
 // NODE_EXTRA_CA_CERTS=test/support/certs/ca.pem). Prints the origin and the (simulated) credentials, then one line
@@ -11,6 +13,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startO365Simulator } from './index.ts';
+
+/** Routes where the collector must send `PublisherIdentifier` (the log line flags it when missing). */
+const MANAGEMENT_ROUTES: ReadonlySet<string> = new Set(['list', 'start', 'stop', 'content', 'blob']);
 
 const TEST_CERTS = fileURLToPath(new URL('../../test/support/certs/', import.meta.url));
 
@@ -24,6 +29,10 @@ const { values } = parseArgs({
     'page-size': { type: 'string', default: '100' },
     'blobs-per-type': { type: 'string', default: '8' },
     resource: { type: 'string' },
+    'graph-resource': { type: 'string' },
+    'rws-resource': { type: 'string' },
+    'rws-shape': { type: 'string', default: 'light' },
+    messages: { type: 'string', default: '200' },
     'require-publisher-identifier': { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
@@ -45,6 +54,11 @@ if ((values.cert === undefined) !== (values.key === undefined)) {
   console.error('--cert and --key go together');
   process.exit(2);
 }
+const rwsShape = values['rws-shape'];
+if (rwsShape !== 'light' && rwsShape !== 'verbose') {
+  console.error(`--rws-shape: expected light or verbose, got ${rwsShape}`);
+  process.exit(2);
+}
 const certPath = values.cert ?? `${TEST_CERTS}server.pem`;
 const keyPath = values.key ?? `${TEST_CERTS}server.key`;
 
@@ -60,15 +74,25 @@ const sim = await startO365Simulator({
   },
   requirePublisherIdentifier: values['require-publisher-identifier'],
   ...(values.resource === undefined ? {} : { resource: values.resource }),
+  ...(values['graph-resource'] === undefined ? {} : { graphResource: values['graph-resource'] }),
+  ...(values['rws-resource'] === undefined ? {} : { rwsResource: values['rws-resource'] }),
+  messageTrace: { messages: whole('messages', values.messages, 0), rwsShape },
   ...(values.quiet
     ? {}
     : {
         onRequest: (e) =>
           console.error(
-            `${new Date(e.at).toISOString()} ${e.method} ${e.path} -> ${e.status ?? '-'} [${e.route}${e.fault === undefined ? '' : `, fault ${e.fault}`}${e.route !== 'token' && e.route !== 'metadata' && e.publisherIdentifier === undefined ? ', no PublisherIdentifier' : ''}]`,
+            `${new Date(e.at).toISOString()} ${e.method} ${e.path} -> ${e.status ?? '-'} [${e.route}${e.fault === undefined ? '' : `, fault ${e.fault}`}${MANAGEMENT_ROUTES.has(e.route) && e.publisherIdentifier === undefined ? ', no PublisherIdentifier' : ''}]`,
           ),
       }),
 });
+
+// Handlers go in before anything is printed: a caller may stop the server as soon as it reads the output.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void sim.close().then(() => process.exit(0));
+  });
+}
 
 const summary = {
   origin: sim.origin,
@@ -78,6 +102,10 @@ const summary = {
   clientSecret: sim.clientSecret,
   scope: sim.scope,
   feedRoot: sim.feedRoot,
+  graphScope: sim.graphScope,
+  messageTracesUrl: sim.messageTracesUrl,
+  rwsScope: sim.rwsScope,
+  rwsMessageTraceUrl: sim.rwsMessageTraceUrl,
   ...(values.cert === undefined ? { caCertificate: `${TEST_CERTS}ca.pem` } : {}),
 };
 if (values.json) {
@@ -86,16 +114,14 @@ if (values.json) {
   console.log(
     `Office 365 simulator listening on ${sim.origin} (simulated tenant; these credentials work nowhere else)`,
   );
-  for (const [name, value] of Object.entries(summary)) console.log(`  ${name.padEnd(14)} ${value}`);
+  for (const [name, value] of Object.entries(summary)) console.log(`  ${name.padEnd(18)} ${value}`);
   console.log('Collector settings:');
   console.log(
     `  O365_TENANT_ID=${sim.tenantId} O365_CLIENT_ID=${sim.clientId} O365_CLIENT_SECRET='${sim.clientSecret}' O365_AUTHORITY_HOST=${sim.authorityHost}`,
   );
+  console.log(`  MANAGEMENT_API_URL=${sim.origin} MANAGEMENT_API_RESOURCE=${sim.resource}`);
+  console.log('Message trace settings (pick one back end):');
+  console.log(`  MESSAGE_TRACE_API=graph MESSAGE_TRACE_URL=${sim.origin} MESSAGE_TRACE_RESOURCE=${sim.graphResource}`);
+  console.log(`  MESSAGE_TRACE_API=rws MESSAGE_TRACE_URL=${sim.origin} MESSAGE_TRACE_RESOURCE=${sim.rwsResource}`);
   if (summary.caCertificate !== undefined) console.log(`  NODE_EXTRA_CA_CERTS=${summary.caCertificate}`);
-}
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    void sim.close().then(() => process.exit(0));
-  });
 }

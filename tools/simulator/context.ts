@@ -3,6 +3,7 @@ import type { FaultRegistry, RouteName } from './faults.ts';
 import type { Reply } from './http.ts';
 import type { BlobStore } from './management/store.ts';
 import type { Subscriptions } from './management/subscriptions.ts';
+import type { TraceState } from './trace/state.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { LoggedRequest, RequestLog } from './request-log.ts';
 
@@ -16,6 +17,8 @@ export interface SimContext {
   log: RequestLog;
   subscriptions: Subscriptions;
   store: BlobStore;
+  /** Message trace data and switches (Graph and RWS). */
+  trace: TraceState;
   onRequest?: ((entry: Readonly<LoggedRequest>) => void) | undefined;
 }
 
@@ -23,7 +26,7 @@ export interface SimContext {
 export interface RouteMatch {
   route: RouteName;
   /** Which error vocabulary fault replies use. */
-  family: 'entra' | 'management';
+  family: 'entra' | 'management' | 'graph' | 'rws';
   contentType?: string | undefined;
   contentId?: string | undefined;
   /** Bearer token verdict, for routes that take one (logged). */

@@ -2,7 +2,18 @@ import type { BodyDisturbance } from './http.ts';
 import type { Random } from './random.ts';
 
 /** Every route the simulator knows; faults and the request log name routes this way. */
-export const ROUTES = ['metadata', 'token', 'list', 'start', 'stop', 'content', 'blob', 'unknown'] as const;
+export const ROUTES = [
+  'metadata',
+  'token',
+  'list',
+  'start',
+  'stop',
+  'content',
+  'blob',
+  'graph',
+  'rws',
+  'unknown',
+] as const;
 export type RouteName = (typeof ROUTES)[number];
 
 /**
@@ -15,7 +26,10 @@ export type RouteName = (typeof ROUTES)[number];
  * - `reset`: send the headers and part of the body, then reset the TCP connection.
  * - `malformed-json`: a complete 200 response whose body is cut in half.
  * - `expired`: the blob answers `AF20051` as if past its expiration.
- * - `foreign-next-page`: the listing carries a `NextPageUri` on another host.
+ * - `foreign-next-page`: the listing carries a `NextPageUri` (Graph: `@odata.nextLink`, RWS: `odata.nextLink`) on
+ *   another host.
+ *
+ * On the `graph` and `rws` routes, replies use those APIs' error bodies (Graph error envelope, OData v3 error).
  */
 export const FAULT_KINDS = [
   '429',

@@ -3,6 +3,8 @@ import type { LoggedRequest } from './request-log.ts';
 import type { ContentType } from './management/content-types.ts';
 import { CONTENT_TYPES } from './management/content-types.ts';
 import type { Random } from './random.ts';
+import type { MessageTraceOptions, ResolvedTraceOptions } from './trace/options.ts';
+import { resolveTraceOptions } from './trace/options.ts';
 import { DAY, HOUR, MINUTE } from './time.ts';
 
 /** A large blob to add at start, e.g. for memory tests. Its records are built lazily from the seed. */
@@ -41,6 +43,12 @@ export interface SimulatorOptions {
   clientSecret?: string;
   /** Token audience of the Management API (the v2 scope is this plus `/.default`); default the simulator origin. */
   resource?: string;
+  /** Token audience of Microsoft Graph (message trace; scope `<graphResource>/.default`); default the origin. */
+  graphResource?: string;
+  /** Token audience of the Reporting Web Service (scope `<rwsResource>/.default`); default the origin. */
+  rwsResource?: string;
+  /** Exchange message trace data and behaviour (Graph `messageTraces` and RWS `MessageTrace`). */
+  messageTrace?: MessageTraceOptions;
   /** Clock (epoch ms); default `Date.now`. */
   now?: () => number;
   /** Access token lifetime; default 3599 s. */
@@ -82,6 +90,9 @@ export interface ResolvedOptions {
   clientId: string;
   clientSecret: string;
   resource: string;
+  graphResource: string;
+  rwsResource: string;
+  trace: ResolvedTraceOptions;
   publisherIdentifier: string;
   tokenLifetimeSeconds: number;
   seed: number;
@@ -133,6 +144,9 @@ export function resolveOptions(options: SimulatorOptions, origin: string, random
     clientId,
     clientSecret,
     resource: (options.resource ?? origin).replace(/\/+$/, ''),
+    graphResource: (options.graphResource ?? origin).replace(/\/+$/, ''),
+    rwsResource: (options.rwsResource ?? origin).replace(/\/+$/, ''),
+    trace: resolveTraceOptions(options.messageTrace),
     publisherIdentifier: options.publisherIdentifier ?? tenantId,
     tokenLifetimeSeconds: positive('tokenLifetimeSeconds', options.tokenLifetimeSeconds ?? 3599),
     seed: data.seed ?? 1,

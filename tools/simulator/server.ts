@@ -9,6 +9,10 @@ import type { Reply, RequestContext } from './http.ts';
 import { afError, jsonReply, queryView, readBody, writeReply } from './http.ts';
 import { encodePageToken } from './management/window.ts';
 import { expired, matchManagement, throttleMessage } from './management/routes.ts';
+import { traceFaultReply } from './trace/errors.ts';
+import { foreignTraceNextLink } from './trace/faults.ts';
+import { matchGraph } from './trace/graph.ts';
+import { matchRws } from './trace/rws.ts';
 
 const DEFAULT_FOREIGN_ORIGIN = 'https://foreign.example.invalid';
 
@@ -45,6 +49,11 @@ function replacement(
   req: RequestContext,
   sim: SimContext,
 ): Reply | undefined {
+  if (match.family === 'graph' || match.family === 'rws') {
+    return spec.kind === '503'
+      ? serviceUnavailable()
+      : traceFaultReply(match.family, spec, req, sim.trace.settings.rwsShape);
+  }
   const entra = match.family === 'entra';
   const aad = (
     status: number,
@@ -112,7 +121,8 @@ export function createDispatcher(
       body,
       now,
     };
-    const match = matchEntra(sim, ctx) ?? matchManagement(sim, ctx) ?? notFound();
+    const match =
+      matchEntra(sim, ctx) ?? matchManagement(sim, ctx) ?? matchGraph(sim, ctx) ?? matchRws(sim, ctx) ?? notFound();
     const entry = sim.log.record({
       seq,
       at: now,
@@ -140,8 +150,13 @@ export function createDispatcher(
     if (reply === undefined) {
       if (fault?.kind === 'delay-headers') await sleep(fault.delayMs ?? 1000, undefined, { signal });
       reply = await match.handle();
-      if (fault?.kind === 'foreign-next-page')
-        reply = foreignNextPage(reply, ctx, fault.foreignOrigin ?? DEFAULT_FOREIGN_ORIGIN);
+      if (fault?.kind === 'foreign-next-page') {
+        const foreign = fault.foreignOrigin ?? DEFAULT_FOREIGN_ORIGIN;
+        reply =
+          match.family === 'graph' || match.family === 'rws'
+            ? foreignTraceNextLink(reply, ctx, foreign)
+            : foreignNextPage(reply, ctx, foreign);
+      }
     }
     entry.status = reply.status;
     try {

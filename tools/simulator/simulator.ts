@@ -13,11 +13,23 @@ import { createDirectory } from './management/records/index.ts';
 import type { ContentDescriptor } from './management/store.ts';
 import { arraySource, BlobStore } from './management/store.ts';
 import { Subscriptions } from './management/subscriptions.ts';
-import type { SimulatorOptions } from './options.ts';
+import type { ResolvedOptions, SimulatorOptions } from './options.ts';
 import { resolveOptions } from './options.ts';
 import { createRandom } from './random.ts';
 import { RequestLog } from './request-log.ts';
 import { createDispatcher } from './server.ts';
+import type { TraceStatus } from './trace/model.ts';
+import type { ExpectedTraceQuery, ExpectedTraceRow, MessageTraceSettings } from './trace/state.ts';
+import { createTraceState, expectedRows } from './trace/state.ts';
+import type { NewTraceMessage, TraceMessageInfo } from './trace/store.ts';
+
+/** Message trace switches tests flip while running, and the Graph quota's state. */
+export interface MessageTraceControl extends MessageTraceSettings {
+  /** Graph requests refused by the quota (429) so far; fault-injected 429s are not counted. */
+  readonly throttled: number;
+  /** Empties the Graph quota window. */
+  resetThrottle(): void;
+}
 
 /** A running simulator: its identity, the knobs tests turn, and what it observed. */
 export interface O365Simulator {
@@ -35,6 +47,17 @@ export interface O365Simulator {
   readonly tokenEndpoint: string;
   /** `<origin>/api/v1.0/<tenant>/activity/feed`. */
   readonly feedRoot: string;
+  /** Token audience of Graph message trace, and its scope (`<graphResource>/.default`). */
+  readonly graphResource: string;
+  readonly graphScope: string;
+  /** Token audience of the Reporting Web Service, and its scope. */
+  readonly rwsResource: string;
+  readonly rwsScope: string;
+  /** `<origin>/v1.0/admin/exchange/tracing/messageTraces` (also served under `/beta`). */
+  readonly messageTracesUrl: string;
+  /** `<origin>/ecp/reportingwebservice/reporting.svc/MessageTrace`. */
+  readonly rwsMessageTraceUrl: string;
+  readonly messageTrace: MessageTraceControl;
   readonly faults: FaultRegistry;
   readonly log: RequestLog;
   readonly subscriptions: Subscriptions;
@@ -58,6 +81,26 @@ export interface O365Simulator {
   generateRecords(contentType: ContentType, count: number, around?: number): AuditRecord[];
   /** Makes a blob expire now; false when no such blob. */
   expireBlob(contentId: string): boolean;
+  /**
+   * Message trace rows a query for `[from, to]` (inclusive, epoch ms) made at `visibleAt` (default now) returns,
+   * newest first, each as the exact Graph object and as the RWS legacy entry.
+   */
+  expectedMessageTraceRows(query?: ExpectedTraceQuery): ExpectedTraceRow[];
+  /**
+   * Adds messages: a count of generated ones received now, or partial descriptions (the rest generated). Rows show
+   * up once the clock reaches their `visibleAt` (default when received).
+   */
+  addMessages(messages: number | ReadonlyArray<NewTraceMessage>): TraceMessageInfo[];
+  /**
+   * Changes the status of one row (message trace id and recipient) from `at` on (default now): queries made from
+   * then on show the new status (and size / toIP when given). Throws when there is no such row.
+   */
+  setMessageTraceStatus(
+    id: string,
+    recipientAddress: string,
+    status: TraceStatus,
+    change?: { at?: number; size?: number; toIP?: string },
+  ): void;
   /** Stops listening, drops open connections and cancels pending delays. */
   close(): Promise<void>;
 }
@@ -89,12 +132,22 @@ export async function startO365Simulator(options: SimulatorOptions): Promise<O36
 
   const seed = options.data?.seed ?? 1;
   const random = createRandom(seed);
-  const o = resolveOptions(options, origin, random.fork('identity'));
+  let o: ResolvedOptions;
+  try {
+    o = resolveOptions(options, origin, random.fork('identity'));
+  } catch (err) {
+    // A bad option must not leave a listening server behind (the test process would never exit).
+    server.close();
+    throw err;
+  }
   const now = options.now ?? Date.now;
   const feedRoot = `${origin}/api/v1.0/${o.tenantId}/activity/feed`;
   const store = new BlobStore(feedRoot, o.tenantId, o.contentLifetimeMs, random.fork('store'));
-  const generator = new DataGenerator(random.fork('data'), o.tenantId, createDirectory(random.fork('directory')));
-  generator.populate(store, o, now());
+  const directory = createDirectory(random.fork('directory'));
+  const generator = new DataGenerator(random.fork('data'), o.tenantId, directory);
+  const startedAt = now();
+  generator.populate(store, o, startedAt);
+  const trace = createTraceState(random.fork('trace'), directory, o.trace, startedAt);
 
   const sim: SimContext = {
     origin,
@@ -105,7 +158,33 @@ export async function startO365Simulator(options: SimulatorOptions): Promise<O36
     log: new RequestLog(o.publisherIdentifier),
     subscriptions: new Subscriptions(o.enabledContentTypes, o.startCooldownMs),
     store,
+    trace,
     onRequest: options.onRequest,
+  };
+  const messageTrace: MessageTraceControl = {
+    get servicePrincipalMissing() {
+      return trace.settings.servicePrincipalMissing;
+    },
+    set servicePrincipalMissing(value: boolean) {
+      trace.settings.servicePrincipalMissing = value;
+    },
+    get rwsForbidden() {
+      return trace.settings.rwsForbidden;
+    },
+    set rwsForbidden(value: boolean) {
+      trace.settings.rwsForbidden = value;
+    },
+    get rwsShape() {
+      return trace.settings.rwsShape;
+    },
+    set rwsShape(value) {
+      if (value !== 'light' && value !== 'verbose') throw new TypeError(`unknown RWS shape: ${String(value)}`);
+      trace.settings.rwsShape = value;
+    },
+    get throttled() {
+      return trace.throttle.refused;
+    },
+    resetThrottle: () => trace.throttle.reset(),
   };
   for (const spec of options.faults ?? []) sim.faults.add(spec);
 
@@ -124,6 +203,13 @@ export async function startO365Simulator(options: SimulatorOptions): Promise<O36
     authorityHost: origin,
     tokenEndpoint: `${origin}/${o.tenantId}/oauth2/v2.0/token`,
     feedRoot,
+    graphResource: o.graphResource,
+    graphScope: `${o.graphResource}/.default`,
+    rwsResource: o.rwsResource,
+    rwsScope: `${o.rwsResource}/.default`,
+    messageTracesUrl: `${origin}/v1.0/admin/exchange/tracing/messageTraces`,
+    rwsMessageTraceUrl: `${origin}/ecp/reportingwebservice/reporting.svc/MessageTrace`,
+    messageTrace,
     faults: sim.faults,
     log: sim.log,
     subscriptions: sim.subscriptions,
@@ -152,6 +238,13 @@ export async function startO365Simulator(options: SimulatorOptions): Promise<O36
       return generator.records(contentType, count, around ?? now());
     },
     expireBlob: (contentId) => store.expire(contentId, now()),
+    expectedMessageTraceRows: (query = {}) => expectedRows(trace, origin, query, now()),
+    addMessages: (messages) => trace.store.add(messages, now()),
+    setMessageTraceStatus: (id, recipientAddress, status, change = {}) => {
+      const { at, ...rest } = change;
+      if (!trace.store.change(id, recipientAddress, { status, ...rest }, at ?? now()))
+        throw new RangeError(`no message trace row ${id} / ${recipientAddress}`);
+    },
     close: () => {
       closed ??= new Promise<void>((resolve) => {
         closing.abort();

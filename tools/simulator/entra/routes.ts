@@ -62,6 +62,30 @@ function instanceDiscovery(sim: SimContext): Record<string, unknown> {
   };
 }
 
+/** Application roles a token carries per API, as consent would grant them. */
+const MANAGEMENT_ROLES = ['ActivityFeed.Read', 'ActivityFeed.ReadDlp', 'ServiceHealth.Read'];
+const GRAPH_ROLES = ['ExchangeMessageTrace.Read.All'];
+const RWS_ROLES = ['ReportingWebService.Read.All'];
+
+/**
+ * The configured audience a requested resource names (Management API first, then Graph, then RWS, so that
+ * resources left at their common default keep the Management API's token shape), with the roles it grants.
+ */
+function audienceFor(
+  o: SimContext['options'],
+  requested: string,
+): { resource: string; roles: readonly string[] } | undefined {
+  const wanted = requested.replace(/\/+$/, '');
+  const candidates: Array<[string, readonly string[]]> = [
+    [o.resource, MANAGEMENT_ROLES],
+    [o.graphResource, GRAPH_ROLES],
+    [o.rwsResource, RWS_ROLES],
+  ];
+  const same = candidates.filter(([resource]) => eq(wanted, resource));
+  if (same.length === 0) return undefined;
+  return { resource: same[0]?.[0] ?? wanted, roles: [...new Set(same.flatMap(([, roles]) => roles))] };
+}
+
 /** Decodes the claims of a JWT without checking its signature; undefined when it is not a JWT. */
 function jwtClaims(text: string): Record<string, unknown> | undefined {
   const parts = text.split('.');
@@ -137,7 +161,8 @@ function token(sim: SimContext, req: RequestContext, tenant: string): Reply {
     );
   }
   const resource = scope.slice(0, -'/.default'.length);
-  if (!eq(resource.replace(/\/+$/, ''), o.resource)) {
+  const audience = audienceFor(o, resource);
+  if (audience === undefined) {
     return fail(
       400,
       'invalid_resource',
@@ -186,15 +211,18 @@ function token(sim: SimContext, req: RequestContext, tenant: string): Reply {
     );
   }
 
-  const { accessToken } = sim.tokens.issue({
-    tenantId: o.tenantId,
-    clientId: o.clientId,
-    resource: o.resource,
-    scope,
-    authMethod,
-    ...(assertionClaims === undefined ? {} : { assertionClaims }),
-    issuedAt: req.now,
-  });
+  const { accessToken } = sim.tokens.issue(
+    {
+      tenantId: o.tenantId,
+      clientId: o.clientId,
+      resource: audience.resource,
+      scope,
+      authMethod,
+      ...(assertionClaims === undefined ? {} : { assertionClaims }),
+      issuedAt: req.now,
+    },
+    audience.roles,
+  );
   const lifetime = sim.tokens.lifetimeSeconds;
   return jsonReply(
     200,

@@ -52,7 +52,10 @@ export class TokenRegistry {
   }
 
   /** Creates a token; returns its text and its record. */
-  issue(fields: Omit<IssuedToken, 'seq' | 'expiresAt' | 'revoked'>): { accessToken: string; token: IssuedToken } {
+  issue(
+    fields: Omit<IssuedToken, 'seq' | 'expiresAt' | 'revoked'>,
+    roles: readonly string[] = ['ActivityFeed.Read', 'ActivityFeed.ReadDlp', 'ServiceHealth.Read'],
+  ): { accessToken: string; token: IssuedToken } {
     const token: IssuedToken = {
       ...fields,
       seq: this.#issued.length + 1,
@@ -72,7 +75,7 @@ export class TokenRegistry {
       appidacr: fields.authMethod === 'client_assertion' ? '2' : '1',
       idtyp: 'app',
       oid: this.#random.guid(),
-      roles: ['ActivityFeed.Read', 'ActivityFeed.ReadDlp', 'ServiceHealth.Read'],
+      roles: [...roles],
       sub: this.#random.guid(),
       tid: fields.tenantId,
       uti: this.#random.hex(22),
