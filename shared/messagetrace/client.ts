@@ -128,7 +128,12 @@ export function createTraceClient(options: TraceClientOptions): TraceSource {
   const page = async (url: URL): Promise<{ rows: TraceRow[]; next: string | undefined }> => {
     let body: unknown;
     try {
-      body = await http(url, { headers: { accept: 'application/json' } }).json();
+      // Without the Prefer header Graph reports a recalled message as `unknownFutureValue`.
+      const headers =
+        options.api === 'graph'
+          ? { accept: 'application/json', prefer: 'include-unknown-enum-members' }
+          : { accept: 'application/json' };
+      body = await http(url, { headers }).json();
     } catch (err) {
       if (isHostNotAllowed(err)) throw fail(url, undefined, err.message, err);
       const e = err as Partial<RequestError>;

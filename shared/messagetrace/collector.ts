@@ -61,12 +61,13 @@ export async function collectMessageTrace(run: MessageTraceRun): Promise<void> {
     const at = now();
     const oldest = oldestStart(config, at);
     let start = new Date(state.cursor.position);
-    if (start < oldest) {
+    // A cursor a moment behind the limit (the first run's start, computed milliseconds earlier) lost nothing.
+    if (oldest.getTime() - start.getTime() >= 1000) {
       logger.warn(
         `${MESSAGE_TRACE_FUNCTION}: rows received between ${start.toISOString()} and ${oldest.toISOString()} are older than the API serves (or MESSAGE_TRACE_DAYS_BACK allows) and were not collected.`,
       );
-      start = oldest;
     }
+    if (start < oldest) start = oldest;
     const liveEdge = new Date(Math.floor((at.getTime() - config.delayMs) / 1000) * 1000);
     if (start >= liveEdge || Date.now() >= run.deadline) break;
     const end = new Date(Math.min(start.getTime() + WINDOW_MS, liveEdge.getTime()));

@@ -94,7 +94,11 @@ describe('Management collector resilience', () => {
       assertDelivered(stack, ['Audit.General']);
       const blobFetches = sim.log.requests('blob').length;
       await invokeManagementFunction('auditGeneral', testEnv(stack), recordingLogger());
-      assert.equal(sim.log.requests('blob').length, blobFetches, 'blobs already done in the relist span are not fetched again');
+      assert.equal(
+        sim.log.requests('blob').length,
+        blobFetches,
+        'blobs already done in the relist span are not fetched again',
+      );
     });
   });
 

@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { MESSAGE_TRACE_TAG } from '../../shared/messagetrace/collector.ts';
+import { invokeMessageTrace } from '../../shared/messagetrace/invoke.ts';
+import { legacyStatus, traceKey } from '../../shared/messagetrace/mapping.ts';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../tools/local/stack.ts';
+import { trustTestCa } from '../support/tls.ts';
+import { recordingLogger, testEnv } from './helpers.ts';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const DELAY_SECONDS = 90_000;
+
+async function withStack(options: LocalStackOptions, body: (stack: LocalStack) => Promise<void>): Promise<void> {
+  trustTestCa();
+  const stack = await startLocalStack(options);
+  try {
+    await body(stack);
+  } finally {
+    await stack.close();
+  }
+}
+
+const rwsEnv = (stack: LocalStack) => ({
+  MESSAGE_TRACE_API: 'rws',
+  MESSAGE_TRACE_RESOURCE: stack.simulator.rwsResource,
+});
+
+/** Trace and recipient: one row each in the simulated data (statuses do not change here). */
+const rowKey = (m: Record<string, unknown>): string =>
+  `${String(m.id ?? m.MessageTraceId)}|${String(m.recipientAddress ?? m.RecipientAddress).toLowerCase()}`;
+
+/**
+ * Every row received before now − delay arrived exactly once, with its status, and none received after it did; rows
+ * within a few seconds of the boundary may go either way, as the run computed its own boundary.
+ */
+function assertRowsDelivered(stack: LocalStack, check?: (message: Record<string, unknown>) => void): number {
+  const boundary = Date.now() - DELAY_SECONDS * 1000;
+  const received = new Map<string, Record<string, unknown>[]>();
+  for (const line of stack.receiver.lines) {
+    assert.equal(line.tag, MESSAGE_TRACE_TAG);
+    const message = JSON.parse(line.message) as Record<string, unknown>;
+    check?.(message);
+    received.set(rowKey(message), [...(received.get(rowKey(message)) ?? []), message]);
+  }
+  let expected = 0;
+  for (const { graph, rws } of stack.simulator.expectedMessageTraceRows({ includeUnknownEnumMembers: true })) {
+    const at = Date.parse(graph.receivedDateTime);
+    const copies = received.get(rowKey(graph as unknown as Record<string, unknown>)) ?? [];
+    const count = copies.length;
+    for (const copy of copies) {
+      assert.ok(
+        [graph.status, rws.Status, legacyStatus(graph.status)].includes(String(copy.status ?? copy.Status)),
+        `status of ${graph.id}`,
+      );
+    }
+    if (at < boundary - 5_000) {
+      expected += 1;
+      assert.equal(
+        count,
+        1,
+        `row ${graph.id} to ${graph.recipientAddress} (${graph.receivedDateTime}) arrived ${count} times`,
+      );
+    } else if (at > boundary + 5_000) {
+      assert.equal(count, 0, `row ${graph.id} received at ${graph.receivedDateTime}, after now − delay, was sent`);
+    } else {
+      assert.ok(count <= 1);
+    }
+  }
+  assert.ok(expected > 50, `a realistic number of rows was expected (${expected})`);
+  return expected;
+}
+
+describe('Message trace collector end to end', () => {
+  it('Graph: delivers every row older than now − delay once, in the legacy layout, keeping every recipient', async () => {
+    await withStack({}, async (stack) => {
+      stack.simulator.faults.add({ match: { route: 'graph' }, kind: '429', times: 1, retryAfterSeconds: 1 });
+      const logger = recordingLogger();
+      const started = Date.now();
+      await invokeMessageTrace(testEnv(stack), logger);
+      assert.ok(Date.now() - started >= 1000, 'the 429 was waited out');
+      assert.ok(
+        logger.lines.some((l) => /messageTrace statistics: .*throttled: 1/.test(l)),
+        logger.lines.join('\n'),
+      );
+      await invokeMessageTrace(testEnv(stack), recordingLogger());
+      const count = assertRowsDelivered(stack, (m) => {
+        assert.equal(typeof m.MessageTraceId, 'string');
+        assert.equal(m.Status, legacyStatus(m.Status));
+        assert.ok('RecipientAddress' in m && 'StartDate' in m && 'EndDate' in m && 'Index' in m);
+      });
+      const byMessage = new Map<string, number>();
+      for (const line of stack.receiver.lines) {
+        const id = String((JSON.parse(line.message) as { MessageTraceId: string }).MessageTraceId);
+        byMessage.set(id, (byMessage.get(id) ?? 0) + 1);
+      }
+      assert.ok(
+        [...byMessage.values()].some((n) => n > 1),
+        'multi-recipient messages kept one row per recipient',
+      );
+      assert.ok(count > 0);
+    });
+  });
+
+  it('Graph: sends rows unchanged with MESSAGE_TRACE_OUTPUT_FORMAT=graph', async () => {
+    await withStack({}, async (stack) => {
+      await invokeMessageTrace(testEnv(stack, { MESSAGE_TRACE_OUTPUT_FORMAT: 'graph' }), recordingLogger());
+      const rows = stack.simulator.expectedMessageTraceRows({ includeUnknownEnumMembers: true });
+      const expected = new Map(rows.map(({ graph }) => [traceKey(graph as unknown as Record<string, unknown>), graph]));
+      assertRowsDelivered(stack, (m) => assert.deepEqual(m, JSON.parse(JSON.stringify(expected.get(traceKey(m))))));
+    });
+  });
+
+  for (const shape of ['light', 'verbose'] as const) {
+    it(`RWS (${shape} JSON): delivers every row older than now − delay once, as returned`, async () => {
+      await withStack({ simulator: { messageTrace: { rwsShape: shape, rwsPageSize: 100 } } }, async (stack) => {
+        await invokeMessageTrace(testEnv(stack, rwsEnv(stack)), recordingLogger());
+        await invokeMessageTrace(testEnv(stack, rwsEnv(stack)), recordingLogger());
+        assertRowsDelivered(stack, (m) => assert.equal(typeof m.MessageTraceId, 'string'));
+        assert.ok(stack.simulator.log.requests('rws').length > 3, 'the RWS listing was paged');
+      });
+    });
+  }
+
+  it('resumes after the process is killed mid-run, losing nothing', async () => {
+    await withStack({}, async (stack) => {
+      stack.simulator.faults.add({ match: { route: 'graph' }, kind: 'delay-headers', delayMs: 700, times: 100 });
+      const env = { PATH: process.env.PATH ?? '', ...(testEnv(stack) as Record<string, string>) };
+      const first = spawn(process.execPath, ['tools/collect.ts', 'messageTrace'], { cwd: repo, env, stdio: 'ignore' });
+      const exited = new Promise<number | null>((resolve) => first.on('exit', (code) => resolve(code)));
+      const deadline = Date.now() + 20_000;
+      while (stack.simulator.log.requests('graph').length < 2 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      first.kill('SIGKILL');
+      assert.equal(await exited, null);
+      stack.simulator.faults.clear();
+      await invokeMessageTrace(testEnv(stack), recordingLogger());
+      assertRowsDelivered(stack);
+    });
+  });
+
+  it('clears its persistence when MESSAGE_TRACE_RESET changes, and says so', async () => {
+    await withStack({}, async (stack) => {
+      await invokeMessageTrace(testEnv(stack), recordingLogger());
+      const logger = recordingLogger();
+      await invokeMessageTrace(testEnv(stack, { MESSAGE_TRACE_RESET: '2026-11-22' }), logger);
+      assert.ok(
+        logger.lines.some((l) => l.includes('MESSAGE_TRACE_RESET changed') && l.includes('starting over')),
+        logger.lines.join('\n'),
+      );
+    });
+  });
+});
