@@ -3,8 +3,16 @@ import { describe, it } from 'node:test';
 import { advanceTo, advanceWithin, upgradeCursor, type ManagementCursor } from '../../shared/management/cursor.ts';
 
 const MIN = 60_000;
-const cursor: ManagementCursor = { startTime: null, position: '2026-11-22T10:00:00.000Z', recent: {}, lastStartRequest: null };
-const blob = (id: string, minute: number) => ({ contentId: id, contentCreated: new Date(Date.parse('2026-11-22T10:00:00Z') + minute * MIN).toISOString() });
+const cursor: ManagementCursor = {
+  startTime: null,
+  position: '2026-11-22T10:00:00.000Z',
+  recent: {},
+  lastStartRequest: null,
+};
+const blob = (id: string, minute: number) => ({
+  contentId: id,
+  contentCreated: new Date(Date.parse('2026-11-22T10:00:00Z') + minute * MIN).toISOString(),
+});
 
 describe('Management cursor', () => {
   it('moves to the first blob not done and remembers the done ones', () => {
