@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { ContainerClient } from '@azure/storage-blob';
-import { httpStatusOf, isRecordNotFound, serviceErrorCode, stateError } from './errors.ts';
+import { httpStatusOf, isRecordNotFound, rethrowWriteFailure, stateError } from './errors.ts';
 
 /** Bytes to store: one buffer, or chunks written back to back without being joined first. */
 export type BlobData = Buffer | Uint8Array | readonly Uint8Array[];
@@ -106,20 +106,7 @@ export function createBlobStore(container: ContainerClient): BlobStore {
       if (!res.etag) throw new Error('Blob service returned no ETag');
       return res.etag;
     } catch (err) {
-      const status = httpStatusOf(err);
-      // Created meanwhile (409 BlobAlreadyExists), changed meanwhile (412), or removed meanwhile (404).
-      const created = status === 409 && serviceErrorCode(err) === 'BlobAlreadyExists';
-      if (created || status === 412 || (etag !== undefined && isRecordNotFound(err))) {
-        throw stateError(
-          'STATE_CONFLICT',
-          etag === undefined
-            ? `Blob ${name} already exists; another writer created it first`
-            : `Blob ${name} was changed or removed by another writer since it was read`,
-          { ...ctx, status },
-          err,
-        );
-      }
-      throw err;
+      rethrowWriteFailure(err, `Blob ${name}`, 'BlobAlreadyExists', etag, ctx);
     }
   }
 

@@ -10,7 +10,7 @@ import {
   splitText,
 } from './entity-codec.ts';
 import type { CursorEntityHeader } from './entity-codec.ts';
-import { httpStatusOf, isRecordNotFound, serviceErrorCode, stateError } from './errors.ts';
+import { httpStatusOf, isRecordNotFound, rethrowWriteFailure, stateError } from './errors.ts';
 
 /** A cursor as read back, with what is needed to write it again conditionally. */
 export interface CursorRecord<T> {
@@ -158,20 +158,7 @@ export function createCursorStore(table: TableClient, options: CursorStoreOption
       if (!res.etag) throw new Error('Table service returned no ETag');
       return res.etag;
     } catch (err) {
-      const status = httpStatusOf(err);
-      // Created meanwhile (409 EntityAlreadyExists), changed meanwhile (412), or removed meanwhile (404).
-      const created = status === 409 && serviceErrorCode(err) === 'EntityAlreadyExists';
-      if (created || status === 412 || (etag !== undefined && isRecordNotFound(err))) {
-        throw stateError(
-          'STATE_CONFLICT',
-          etag === undefined
-            ? `Cursor ${name} already exists; another writer created it first`
-            : `Cursor ${name} was changed or removed by another writer since it was read`,
-          { ...ctx, status },
-          err,
-        );
-      }
-      throw err;
+      rethrowWriteFailure(err, `Cursor ${name}`, 'EntityAlreadyExists', etag, ctx);
     }
   }
 

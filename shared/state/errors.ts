@@ -93,3 +93,29 @@ export function isRecordNotFound(err: unknown): boolean {
   const code = serviceErrorCode(err);
   return httpStatusOf(err) === 404 && code !== 'TableNotFound' && code !== 'ContainerNotFound';
 }
+
+/**
+ * After a conditional write failed: a writer that created the record first (409 with `alreadyExistsCode`), changed it
+ * (412) or removed it (404 on a conditional update) becomes STATE_CONFLICT; anything else is rethrown unchanged.
+ */
+export function rethrowWriteFailure(
+  err: unknown,
+  what: string,
+  alreadyExistsCode: string,
+  etag: string | undefined,
+  context: StateErrorContext,
+): never {
+  const status = httpStatusOf(err);
+  const created = status === 409 && serviceErrorCode(err) === alreadyExistsCode;
+  if (created || status === 412 || (etag !== undefined && isRecordNotFound(err))) {
+    throw stateError(
+      'STATE_CONFLICT',
+      etag === undefined
+        ? `${what} already exists; another writer created it first`
+        : `${what} was changed or removed by another writer since it was read`,
+      { ...context, status },
+      err,
+    );
+  }
+  throw err;
+}

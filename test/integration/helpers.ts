@@ -3,7 +3,8 @@ import type { Env } from '../../shared/config/index.ts';
 import { MANAGEMENT_FUNCTIONS, tagForWorkload } from '../../shared/management/content-types.ts';
 import { invokeManagementFunction } from '../../shared/management/invoke.ts';
 import type { Logger } from '../../shared/telemetry/logger.ts';
-import type { LocalStack } from '../../tools/local/stack.ts';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../tools/local/stack.ts';
+import { trustTestCa } from '../support/tls.ts';
 
 /** Collects log lines so a test can assert on what an operator would read. */
 export function recordingLogger(): Logger & { lines: string[] } {
@@ -77,4 +78,15 @@ export async function publish(stack: LocalStack, contentType: string, count: num
   const descriptor = sim.addBlob(contentType as never, sim.generateRecords(contentType as never, count), Date.now());
   await new Promise((resolve) => setTimeout(resolve, 1100));
   return descriptor;
+}
+
+/** Runs `body` against a fresh local stack, closed afterwards whatever happens. */
+export async function withStack(options: LocalStackOptions, body: (stack: LocalStack) => Promise<void>): Promise<void> {
+  trustTestCa();
+  const stack = await startLocalStack(options);
+  try {
+    await body(stack);
+  } finally {
+    await stack.close();
+  }
 }

@@ -3,22 +3,11 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { invokeManagementFunction } from '../../shared/management/invoke.ts';
-import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../tools/local/stack.ts';
+import type { LocalStack } from '../../tools/local/stack.ts';
 import { CONTENT_TYPES } from '../../tools/simulator/index.ts';
-import { trustTestCa } from '../support/tls.ts';
-import { assertDelivered, recordingLogger, runAllManagement, testEnv } from './helpers.ts';
+import { assertDelivered, recordingLogger, runAllManagement, testEnv, withStack } from './helpers.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
-
-async function withStack(options: LocalStackOptions, body: (stack: LocalStack) => Promise<void>): Promise<void> {
-  trustTestCa();
-  const stack = await startLocalStack(options);
-  try {
-    await body(stack);
-  } finally {
-    await stack.close();
-  }
-}
 
 /** `npm run collect -- <name>` as a user runs it: a child process configured only by environment variables. */
 function collectProcess(stack: LocalStack, name: string, env: Record<string, string>) {

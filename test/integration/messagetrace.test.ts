@@ -5,22 +5,11 @@ import { describe, it } from 'node:test';
 import { MESSAGE_TRACE_TAG } from '../../shared/messagetrace/collector.ts';
 import { invokeMessageTrace } from '../../shared/messagetrace/invoke.ts';
 import { legacyStatus, traceKey } from '../../shared/messagetrace/mapping.ts';
-import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../tools/local/stack.ts';
-import { trustTestCa } from '../support/tls.ts';
-import { recordingLogger, testEnv } from './helpers.ts';
+import type { LocalStack } from '../../tools/local/stack.ts';
+import { recordingLogger, testEnv, withStack } from './helpers.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const DELAY_SECONDS = 90_000;
-
-async function withStack(options: LocalStackOptions, body: (stack: LocalStack) => Promise<void>): Promise<void> {
-  trustTestCa();
-  const stack = await startLocalStack(options);
-  try {
-    await body(stack);
-  } finally {
-    await stack.close();
-  }
-}
 
 const rwsEnv = (stack: LocalStack) => ({
   MESSAGE_TRACE_API: 'rws',

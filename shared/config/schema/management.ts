@@ -1,19 +1,6 @@
-import { CLOUDS, MANAGEMENT_API_HOSTS, type Cloud } from '../clouds.ts';
-import {
-  fail,
-  httpsOriginSetting,
-  integerSetting,
-  quote,
-  rawValue,
-  textSetting,
-  type Env,
-  type SettingSpec,
-} from '../spec.ts';
-
-function cloudOf(env: Env): Cloud {
-  const raw = rawValue(env, 'O365_CLOUD')?.toLowerCase();
-  return CLOUDS.find((c) => c === raw) ?? 'commercial';
-}
+import { cloudOf } from './cloud-of.ts';
+import { MANAGEMENT_API_HOSTS } from '../clouds.ts';
+import { fail, httpsOriginSetting, integerSetting, quote, rawValue, textSetting, type SettingSpec } from '../spec.ts';
 
 export const managementApiUrl = httpsOriginSetting(
   {

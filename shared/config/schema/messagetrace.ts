@@ -1,4 +1,5 @@
-import { CLOUDS, GRAPH_URL, MESSAGE_TRACE_DEFAULTS, type Cloud } from '../clouds.ts';
+import { cloudOf } from './cloud-of.ts';
+import { GRAPH_URL, MESSAGE_TRACE_DEFAULTS } from '../clouds.ts';
 import {
   enumSetting,
   fail,
@@ -9,11 +10,6 @@ import {
   type Env,
   type SettingSpec,
 } from '../spec.ts';
-
-function cloudOf(env: Env): Cloud {
-  const raw = rawValue(env, 'O365_CLOUD')?.toLowerCase();
-  return CLOUDS.find((c) => c === raw) ?? 'commercial';
-}
 
 /** The back end in effect: the setting, or the cloud's default. */
 export function messageTraceApiOf(env: Env): 'graph' | 'rws' {

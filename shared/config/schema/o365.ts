@@ -1,5 +1,6 @@
-import { CLOUDS, CLOUD_ENDPOINTS, type Cloud } from '../clouds.ts';
-import { enumSetting, rawValue, textSetting, httpsOriginSetting, GUID, type Env, type SettingSpec } from '../spec.ts';
+import { cloudOf } from './cloud-of.ts';
+import { CLOUDS, CLOUD_ENDPOINTS } from '../clouds.ts';
+import { enumSetting, textSetting, httpsOriginSetting, GUID, type SettingSpec } from '../spec.ts';
 export const tenantId = textSetting({
   name: 'O365_TENANT_ID',
   errorId: 20,
@@ -59,11 +60,6 @@ export const authorityHost = httpsOriginSetting(
   },
   (env) => CLOUD_ENDPOINTS[cloudOf(env)].authorityHost,
 );
-
-function cloudOf(env: Env): Cloud {
-  const raw = rawValue(env, cloud.name)?.toLowerCase();
-  return CLOUDS.find((c) => c === raw) ?? 'commercial';
-}
 
 /** In README order. */
 export const O365_SETTINGS: readonly SettingSpec<unknown>[] = [
