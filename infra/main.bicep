@@ -1,6 +1,6 @@
 // Azure deployment of o365-devo-functions: a Flex Consumption function app (Node 22) with its storage, Key Vault,
 // monitoring, alert rules and workbook. azd fills the parameters from its environment through main.parameters.json;
-// the walk-through is docs/deploy.md.
+// the walk-through is README.md, "Deploying to Azure".
 //
 // To add an app setting: add it to shared/config/schema, then add a parameter below (its default equal to the
 // schema default) and one line to `appSettings`, and map the parameter in main.parameters.json.
@@ -205,7 +205,7 @@ param httpMaxRetryWaitSeconds string = '300'
 
 // ----------------------------------------------------------------------------------------------------------------
 // Secrets. Each is written to Key Vault when given; leave it empty to upload it later with
-// `az keyvault secret set` (docs/deploy.md). The app reads them through Key Vault references.
+// `az keyvault secret set` (README.md, "Deploying to Azure"). The app reads them through Key Vault references.
 // ----------------------------------------------------------------------------------------------------------------
 
 @secure()

@@ -1,5 +1,5 @@
 // Key Vault in RBAC mode for the app's secrets. A secret whose value is empty is not written, so a redeploy never
-// blanks a secret the operator uploaded with `az keyvault secret set` (docs/deploy.md).
+// blanks a secret the operator uploaded with `az keyvault secret set` (README.md, "Deploying to Azure").
 
 param name string
 param location string

@@ -1,5 +1,5 @@
 /**
- * azure.yaml and docs/deploy.md against the Bicep: the service azd deploys is the tagged function app, it is built
+ * azure.yaml and the README's deployment section against the Bicep: the service azd deploys is the tagged function app, it is built
  * locally with production dependencies only, and the walk-through names every deployment switch, function and
  * Key Vault secret. Each check also runs on a mutated copy to prove it can fail.
  */
@@ -10,7 +10,9 @@ import { declarationValue, findDeclaration, objectEntries, stringLiteral } from 
 import { loadTemplates, mutate, readRepo } from './infra-files.ts';
 
 const azureYaml = readRepo('azure.yaml');
-const deployDoc = readRepo('docs/deploy.md');
+/** The deployment walk-through: the README's "Deploying to Azure" section. */
+const readme = readRepo('README.md');
+const deployDoc = readme.slice(readme.indexOf('## Deploying to Azure'), readme.indexOf('## Operating it'));
 const parametersJson = readRepo('infra/main.parameters.json');
 let main: Node;
 let functionApp: Node;
@@ -35,16 +37,16 @@ function literalsOf(root: Node, variable: string): string[] {
   return [];
 }
 
-/** What docs/deploy.md must name: deployment switches, functions, Key Vault secrets. */
+/** What the README's deployment section must name: deployment switches, functions, Key Vault secrets. */
 function docProblems(doc: string): string[] {
   const switches = [...parametersJson.matchAll(/"\$\{(DEPLOY_[A-Z_]+)\}"/g)].map((m) => m[1] ?? '');
   const functions = literalsOf(main, 'functionNames');
   const secrets = literalsOf(main, 'secretNames');
   assert.ok(switches.length > 0 && functions.length > 0 && secrets.length > 0, 'nothing to check');
   return [
-    ...switches.filter((s) => !doc.includes(`\`${s}\``)).map((s) => `docs/deploy.md does not explain ${s}`),
-    ...functions.filter((f) => !doc.includes(`\`${f}\``)).map((f) => `docs/deploy.md does not name function ${f}`),
-    ...secrets.filter((s) => !doc.includes(s)).map((s) => `docs/deploy.md does not name Key Vault secret ${s}`),
+    ...switches.filter((s) => !doc.includes(`\`${s}\``)).map((s) => `README deployment does not explain ${s}`),
+    ...functions.filter((f) => !doc.includes(`\`${f}\``)).map((f) => `README deployment does not name function ${f}`),
+    ...secrets.filter((s) => !doc.includes(s)).map((s) => `README deployment does not name Key Vault secret ${s}`),
   ];
 }
 
@@ -97,7 +99,7 @@ describe('azure.yaml', () => {
   });
 });
 
-describe('docs/deploy.md', () => {
+describe('README deployment walk-through', () => {
   it('explains every deployment switch and names every function and Key Vault secret', () => {
     assert.deepEqual(docProblems(deployDoc), []);
   });
@@ -108,9 +110,9 @@ describe('docs/deploy.md', () => {
       .replaceAll('`uriRetry`', 'the retry function')
       .replaceAll('devo-chain', 'the chain secret');
     assert.deepEqual(docProblems(trimmed), [
-      'docs/deploy.md does not explain DEPLOY_MAX_INSTANCES',
-      'docs/deploy.md does not name function uriRetry',
-      'docs/deploy.md does not name Key Vault secret devo-chain',
+      'README deployment does not explain DEPLOY_MAX_INSTANCES',
+      'README deployment does not name function uriRetry',
+      'README deployment does not name Key Vault secret devo-chain',
     ]);
   });
 });

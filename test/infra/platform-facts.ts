@@ -1,5 +1,5 @@
 /**
- * Platform facts the deployment must keep (docs/deploy.md and the Functions platform reference): Flex Consumption
+ * Platform facts the deployment must keep (the README's deployment section and the Functions platform reference): Flex Consumption
  * on Node 22, identity-only storage, Key Vault in RBAC mode, Entra-only telemetry, the identity's roles, no
  * unsupported settings. Read from the syntax trees of the infra files, keyed by their path under infra/.
  */
