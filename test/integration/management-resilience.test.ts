@@ -91,6 +91,36 @@ describe('Management collector resilience', () => {
     });
   });
 
+  it('obfuscates the configured fields before sending', async () => {
+    await withStack({}, async (stack) => {
+      const env = testEnv(stack, { OBFUSCATE_FIELDS: 'UserId,ClientIP', OBFUSCATION_KEY: 'a-test-key-of-16+chars' });
+      await invokeManagementFunction('auditExchange', env, recordingLogger());
+      const messages = stack.receiver.lines.map((l) => JSON.parse(l.message) as { UserId?: unknown; Id?: unknown });
+      assert.ok(messages.length > 0);
+      for (const m of messages) assert.match(String(m.UserId), /^obf:[0-9a-f]{32}$/);
+      const ids = new Set(
+        stack.simulator.expectedUniqueRecords('Audit.Exchange').map((r) => (JSON.parse(r) as { Id: string }).Id),
+      );
+      assert.deepEqual(new Set(messages.map((m) => m.Id)), ids, 'every record still arrived once');
+    });
+  });
+
+  it('starts no new work past its time budget, and saves where it stands', async () => {
+    await withStack({}, async (stack) => {
+      // A one-minute functionTimeout leaves no budget after the minimum one-minute margin.
+      const logger = recordingLogger();
+      await invokeManagementFunction(
+        'auditGeneral',
+        testEnv(stack, { AzureFunctionsJobHost__functionTimeout: '00:01:00' }),
+        logger,
+      );
+      assert.equal(stack.simulator.log.requests('content').length, 0);
+      assert.equal(stack.receiver.lines.length, 0);
+      await invokeManagementFunction('auditGeneral', testEnv(stack), recordingLogger());
+      assertDelivered(stack, ['Audit.General']);
+    });
+  });
+
   it('starts a missing subscription once, respecting the 15-minute rule', async () => {
     await withStack({ simulator: { enabledContentTypes: ['Audit.Exchange'] } }, async (stack) => {
       const logger = recordingLogger();
