@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -58,6 +59,21 @@ describe('credentials against a configured authority', () => {
     assert.equal(sim.tokens.issued.length, issuedBefore + 1);
     assert.equal(await tokens.getToken(), token, 'cached until close to expiry');
     assert.equal(sim.tokens.issued.length, issuedBefore + 1);
+  });
+
+  it('authenticates with a certificate (O365_CLIENT_CERTIFICATE) instead of a secret', async () => {
+    // A throwaway RSA certificate and key for this test only (openssl req -x509 -newkey rsa:2048 -nodes).
+    const certificate = readFileSync(new URL('./fixtures/app-certificate.pem', import.meta.url), 'utf8');
+    const { clientSecret: _unused, ...withoutSecret } = settings();
+    const tokens = createTokenSource(
+      createCredential({ ...withoutSecret, clientCertificate: certificate }),
+      sim.scope,
+      sim.authorityHost,
+    );
+    assert.ok((await tokens.getToken()).length > 0);
+    const issued = sim.tokens.issued.at(-1);
+    assert.equal(issued?.authMethod, 'client_assertion');
+    assert.equal(issued?.assertionClaims?.iss, sim.clientId);
   });
 
   it('reports refused credentials as SetupError 100, without the secret', async () => {
