@@ -40,7 +40,8 @@ export function toSetupError(err: unknown, authorityHost: string): SetupError {
             102,
             `the token request to ${authorityHost} failed unexpectedly: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
           ] as const);
-  const error = new Error(`SetupError ${errorId}: ${text}`, { cause: err }) as SetupError;
+  // No `cause`: a failed token request's error can hold the request, client secret included.
+  const error = new Error(`SetupError ${errorId}: ${text}`) as SetupError;
   error.code = SETUP_ERROR;
   error.errorType = 'SetupError';
   error.errorId = errorId;

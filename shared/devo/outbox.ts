@@ -56,13 +56,22 @@ export function spillingSink<T>(
   spill: () => Promise<void>,
 ): (item: T) => Promise<void> {
   let spilling: Promise<void> | undefined;
+  // Once a spill failed, nothing else may be queued or spilled in this run: a later spill would save a filter that
+  // marks records of the failed delivery as seen.
+  let failed: { error: unknown } | undefined;
   return async (item) => {
     while (spilling !== undefined) await spilling;
+    if (failed !== undefined) throw failed.error;
     queue(item);
     if (outbox.bytes >= limitBytes) {
-      spilling = spill().finally(() => {
-        spilling = undefined;
-      });
+      spilling = spill()
+        .catch((error: unknown) => {
+          failed ??= { error };
+          throw error;
+        })
+        .finally(() => {
+          spilling = undefined;
+        });
       await spilling;
     }
   };

@@ -119,6 +119,7 @@ export class ManagementClient {
    */
   async fetchContent(blob: ContentBlob, onRecord: (record: string) => void | Promise<void>): Promise<void> {
     const url = this.#ownUrl('fetch content', blob.contentUri);
+    let renewed = false;
     for (let attempt = 1; ; attempt += 1) {
       try {
         await this.#streamRecords(url, onRecord);
@@ -127,6 +128,12 @@ export class ManagementClient {
         // The caller's own failure (Devo, state) is not a content failure: no retry, no reclassification.
         if (err instanceof RecordHandlerError) throw err.cause;
         const failure = this.#toApiError('fetch content', url, err);
+        // got runs no afterResponse hook for streams: renew an expired token here, once.
+        if (failure.statusCode === 401 && !renewed) {
+          renewed = true;
+          this.#options.tokens.invalidate();
+          continue;
+        }
         const delay = failure.action === 'retry' ? this.#retryDelayFor(attempt, err) : 0;
         if (delay === 0) throw failure;
         this.#options.onRetry?.({
@@ -242,7 +249,8 @@ export class ManagementClient {
           ? `${e.code ?? 'network error'}: ${e.message ?? ''}`
           : `HTTP ${statusCode}`
         : `${api.code} ${api.message}`;
-    return this.#error(operation, url, action, api?.code, statusCode, what, err);
+    // No `cause`: got's error holds the request options, bearer token included.
+    return this.#error(operation, url, action, api?.code, statusCode, what);
   }
 
   #error(
@@ -252,9 +260,8 @@ export class ManagementClient {
     apiCode: string | undefined,
     statusCode: number | undefined,
     detail: string,
-    cause?: unknown,
   ): ManagementApiError {
-    const error = new Error(`Management API ${operation} failed: ${detail}`, { cause }) as ManagementApiError;
+    const error = new Error(`Management API ${operation} failed: ${detail}`) as ManagementApiError;
     error.code = MANAGEMENT_API_ERROR;
     error.operation = operation;
     error.action = action;

@@ -7,6 +7,7 @@ import {
   type BlobStore,
   type CursorStore,
   type PersistedFilter,
+  type RetryEntry,
   type RetryList,
 } from '../state/index.ts';
 import type { Logger } from '../telemetry/logger.ts';
@@ -16,7 +17,7 @@ import { isManagementApiError, type ContentBlob, type ManagementClient } from '.
 import type { ManagementFunction } from './content-types.ts';
 import { advanceTo, advanceWithin, CURSOR_VERSION, loadCursor, type ManagementCursor } from './cursor.ts';
 import { forEachConcurrently } from './pool.ts';
-import { createRecordSink } from './records.ts';
+import { createRecordSink, isRecordRejected } from './records.ts';
 
 type RecordSink = (raw: string) => Promise<void>;
 import { ensureSubscription } from './subscriptions.ts';
@@ -72,6 +73,8 @@ export async function collectManagement(run: ManagementRun): Promise<void> {
   };
   const checkpoint = async (): Promise<void> => {
     await deliver();
+    // Failed blobs join the retry list only now: uriRetry must find their delivered records in the saved filter.
+    for (const failure of state.failures.splice(0)) await run.retries.recordFailure(failure, new Date());
     await saveCursor(run, state);
     state.lastCheckpoint = Date.now();
   };
@@ -96,6 +99,7 @@ export async function collectManagement(run: ManagementRun): Promise<void> {
       clamps += 1;
       continue;
     }
+    clamps = 0;
     if (listed === 'no-subscription') break;
     const pending = listed.filter((b) => state.cursor.recent[b.contentId] === undefined);
     const finished = await processBlobs(run, pending, state, onRecord, outbox, checkpoint);
@@ -119,7 +123,8 @@ function withRelist(run: ManagementRun, cursor: ManagementCursor, now: Date): Li
     earliestStart(now).getTime(),
     position.getTime() - Math.min(run.config.relistMs, RELIST_CAP_MS),
   );
-  const start = new Date(Math.ceil(floor / 1000) * 1000);
+  // Rounded down: rounding up would skip what was created in the first fraction of a second.
+  const start = new Date(Math.floor(floor / 1000) * 1000);
   const end = window?.end ?? position;
   return start < end ? { start, end } : window;
 }
@@ -129,6 +134,8 @@ interface RunState {
   etag: string | undefined;
   filter: PersistedFilter;
   lastCheckpoint: number;
+  /** Blobs that failed after all retries, for the retry list at the next checkpoint. */
+  failures: Omit<RetryEntry, 'attempts' | 'firstFailedAt'>[];
 }
 
 async function loadState(run: ManagementRun, now: Date): Promise<RunState> {
@@ -145,7 +152,7 @@ async function loadState(run: ManagementRun, now: Date): Promise<RunState> {
   }
   const filter = await loadFilter(run.blobs, filterBlobName(name), run.config.dedupe, run.logger);
   if (stored !== undefined && stored.value.startTime === startTime) {
-    return { cursor: stored.value, etag: stored.etag, filter, lastCheckpoint: Date.now() };
+    return { cursor: stored.value, etag: stored.etag, filter, lastCheckpoint: Date.now(), failures: [] };
   }
   const position = initialPosition(run.config.startTime, now).toISOString();
   run.logger.info(
@@ -157,7 +164,7 @@ async function loadState(run: ManagementRun, now: Date): Promise<RunState> {
     recent: {},
     lastStartRequest: stored?.value.lastStartRequest ?? null,
   };
-  return { cursor, etag: stored?.etag, filter, lastCheckpoint: Date.now() };
+  return { cursor, etag: stored?.etag, filter, lastCheckpoint: Date.now(), failures: [] };
 }
 
 async function saveCursor(run: ManagementRun, state: RunState): Promise<void> {
@@ -181,24 +188,53 @@ async function listWindowOrClamp(
   state: RunState,
   clamps: number,
 ): Promise<ContentBlob[] | 'clamped' | 'no-subscription'> {
-  try {
-    return await listWindow(run, window.start, window.end);
-  } catch (err) {
-    if (!isManagementApiError(err)) throw err;
-    if (err.action === 'start-subscription') {
-      run.logger.warn(`${run.fn.functionName}: ${err.message}; the subscription will be started on the next run.`);
-      return 'no-subscription';
+  for (let relists = 0; ; relists += 1) {
+    try {
+      return await listWindow(run, window.start, window.end);
+    } catch (err) {
+      if (!isManagementApiError(err)) throw err;
+      if (err.action === 'start-subscription') {
+        run.logger.warn(`${run.fn.functionName}: ${err.message}; the subscription will be started on the next run.`);
+        return 'no-subscription';
+      }
+      // A stale or refused nextPage (AF20031): the paging broke, not the window. List it again from its first page.
+      if (err.apiCode === 'AF20031' && relists < MAX_RELISTS) {
+        run.logger.warn(`${run.fn.functionName}: ${err.message}; listing the window again from its first page.`);
+        continue;
+      }
+      return clampRejectedWindow(run, window, state, clamps, err);
     }
-    const step = CLAMP_STEPS_MS[clamps];
-    if (err.action !== 'window-rejected' || step === undefined) throw err;
-    const position = new Date(Math.max(window.start.getTime(), earliestStart(new Date()).getTime()) + step);
-    run.logger.warn(
-      `${run.fn.functionName}: the API rejected the window starting ${window.start.toISOString()} (${err.message}); ` +
-        `content created before ${position.toISOString()} was skipped.`,
-    );
-    state.cursor = advanceTo(state.cursor, position.toISOString(), run.config.relistMs);
-    return 'clamped';
   }
+}
+
+/** Times one window is listed again after its paging broke, before the run fails. */
+const MAX_RELISTS = 2;
+
+/**
+ * A window refused as too old (AF20055/AF20030, e.g. after clock skew) moves further inside the 7-day limit by the
+ * next CLAMP_STEPS_MS step. Only a window that starts near the limit is treated so, and the new position is never
+ * later than now; any other refusal fails the run instead of skipping content.
+ */
+function clampRejectedWindow(
+  run: ManagementRun,
+  window: { start: Date; end: Date },
+  state: RunState,
+  clamps: number,
+  err: Error & { action: string },
+): 'clamped' {
+  const now = new Date();
+  const step = CLAMP_STEPS_MS[clamps];
+  // Near the limit: within two hours past where the previous clamp put it.
+  const reach = (CLAMP_STEPS_MS[clamps - 1] ?? 0) + 2 * HOUR_MS;
+  const nearLimit = window.start.getTime() - earliestStart(now).getTime() < reach;
+  if (err.action !== 'window-rejected' || step === undefined || !nearLimit) throw err;
+  const position = new Date(Math.min(earliestStart(now).getTime() + step, now.getTime()));
+  run.logger.warn(
+    `${run.fn.functionName}: the API rejected the window starting ${window.start.toISOString()} (${err.message}); ` +
+      `content created before ${position.toISOString()} was skipped.`,
+  );
+  state.cursor = advanceTo(state.cursor, position.toISOString(), run.config.relistMs);
+  return 'clamped';
 }
 
 /** Every blob of the window, all pages, in `contentCreated` order so progress can be saved as a prefix. */
@@ -231,7 +267,7 @@ async function processBlobs(
   for (let done = 0; done < blobs.length;) {
     if (Date.now() >= run.deadline) return false;
     const batch = blobs.slice(done, done + batchSize);
-    await forEachConcurrently(batch, run.config.fetchConcurrency, (blob) => fetchBlob(run, blob, onRecord));
+    await forEachConcurrently(batch, run.config.fetchConcurrency, (blob) => fetchBlob(run, state, blob, onRecord));
     done += batch.length;
     state.cursor = advanceWithin(state.cursor, blobs, done, run.config.relistMs);
     if (done < blobs.length && checkpointDue(run, state, outbox)) await checkpoint();
@@ -246,7 +282,7 @@ function checkpointDue(run: ManagementRun, state: RunState, outbox: Outbox): boo
 }
 
 /** One blob: skipped as lost when expired, delivered, or put on the retry list so it never blocks the cursor. */
-async function fetchBlob(run: ManagementRun, blob: ContentBlob, onRecord: RecordSink): Promise<void> {
+async function fetchBlob(run: ManagementRun, state: RunState, blob: ContentBlob, onRecord: RecordSink): Promise<void> {
   if (Date.parse(blob.contentExpiration) <= Date.now()) {
     lost(run, blob, 'its contentExpiration has passed');
     return;
@@ -255,19 +291,16 @@ async function fetchBlob(run: ManagementRun, blob: ContentBlob, onRecord: Record
     await run.client.fetchContent(blob, onRecord);
     run.stats.blobsFetched += 1;
   } catch (err) {
-    if (!isManagementApiError(err) || err.action === 'fatal') throw err;
-    if (err.action === 'content-gone') {
+    const rejected = isRecordRejected(err);
+    if (!rejected && (!isManagementApiError(err) || err.action === 'fatal')) throw err;
+    if (!rejected && err.action === 'content-gone') {
       lost(run, blob, err.message);
       return;
     }
     run.stats.blobsFailed += 1;
-    run.logger.warn(
-      `${run.fn.functionName}: content ${blob.contentId} failed after retries (${err.message}); queued for uriRetry.`,
-    );
-    await run.retries.recordFailure(
-      { functionName: run.fn.functionName, ...pick(blob), lastError: err.message },
-      new Date(),
-    );
+    const message = (err as Error).message;
+    run.logger.warn(`${run.fn.functionName}: content ${blob.contentId} failed (${message}); queued for uriRetry.`);
+    state.failures.push({ functionName: run.fn.functionName, ...pick(blob), lastError: message });
   }
 }
 

@@ -65,9 +65,16 @@ export function advanceWithin(
   return advanceTo({ ...cursor, recent }, position, relistMs);
 }
 
+/**
+ * Done blobs remembered at most; beyond it the oldest are forgotten, which can only make a blob be fetched again
+ * (its records then dropped by the filter), and keeps the cursor well inside a Table entity's size.
+ */
+export const MAX_RECENT = 2000;
+
 /** Moves the position forward and forgets done blobs older than the relist span before it. */
 export function advanceTo(cursor: ManagementCursor, position: string, relistMs: number): ManagementCursor {
   const horizon = new Date(Date.parse(position) - relistMs).toISOString();
-  const recent = Object.fromEntries(Object.entries(cursor.recent).filter(([, created]) => created >= horizon));
-  return { ...cursor, position, recent };
+  let entries = Object.entries(cursor.recent).filter(([, created]) => created >= horizon);
+  if (entries.length > MAX_RECENT) entries = entries.sort(([, a], [, b]) => b.localeCompare(a)).slice(0, MAX_RECENT);
+  return { ...cursor, position, recent: Object.fromEntries(entries) };
 }

@@ -8,9 +8,22 @@ export interface RecordSink {
   (raw: string): void;
 }
 
+export const RECORD_REJECTED = 'RECORD_REJECTED';
+
+/** A record that cannot be sent as configured; its blob is treated as failed, never silently dropped. */
+export function recordRejected(message: string): Error & { code: typeof RECORD_REJECTED } {
+  return Object.assign(new Error(message), { code: RECORD_REJECTED as typeof RECORD_REJECTED });
+}
+
+export function isRecordRejected(err: unknown): err is Error & { code: typeof RECORD_REJECTED } {
+  return err instanceof Error && (err as { code?: unknown }).code === RECORD_REJECTED;
+}
+
 /**
  * The per-record step: drop a duplicate, pick the Devo table from `Workload`, obfuscate if asked, and queue the
- * record for the next checkpoint. The message is the record as received unless obfuscation rewrites it.
+ * record for the next checkpoint. Everything that can fail happens before the record is marked as seen, so a record
+ * is in the filter only once it is queued. A record that is not valid JSON is still sent, as received, to
+ * `cloud.office365.management.unknown` — unless obfuscation is on, since its fields could not be hidden.
  */
 export function createRecordSink(options: {
   filter: DedupeFilter;
@@ -23,17 +36,29 @@ export function createRecordSink(options: {
   const { filter, alsoSeenIn, outbox, stats, obfuscate } = options;
   return (raw) => {
     stats.eventsReceived += 1;
-    if (alsoSeenIn?.has(raw) === true || !filter.addIfNew(raw)) {
+    if (alsoSeenIn?.has(raw) === true) {
       stats.duplicates += 1;
       return;
     }
-    const record = JSON.parse(raw) as { Workload?: unknown; CreationTime?: unknown };
+    let record: { Workload?: unknown; CreationTime?: unknown } | undefined;
+    try {
+      record = JSON.parse(raw) as typeof record;
+    } catch {
+      if (obfuscate !== undefined)
+        throw recordRejected('a record is not valid JSON, so OBFUSCATE_FIELDS cannot be applied to it');
+    }
+    const tag = tagForWorkload(record?.Workload);
+    const message = obfuscate === undefined || record === undefined ? raw : JSON.stringify(obfuscate(record));
+    if (!filter.addIfNew(raw)) {
+      stats.duplicates += 1;
+      return;
+    }
+    outbox.add(tag, message);
     const created =
-      typeof record.CreationTime === 'string' ? Date.parse(withUtcSuffix(record.CreationTime)) : Number.NaN;
+      typeof record?.CreationTime === 'string' ? Date.parse(withUtcSuffix(record.CreationTime)) : Number.NaN;
     if (!Number.isNaN(created) && (stats.newestEventTime === undefined || created > stats.newestEventTime)) {
       stats.newestEventTime = created;
     }
-    outbox.add(tagForWorkload(record.Workload), obfuscate === undefined ? raw : JSON.stringify(obfuscate(record)));
   };
 }
 

@@ -6,7 +6,7 @@ import { createObfuscator } from '../telemetry/obfuscate.ts';
 import type { RunStatistics } from '../telemetry/statistics.ts';
 import { isManagementApiError, type ManagementClient } from './client.ts';
 import { CHECKPOINT_BYTES, filterBlobName } from './collector.ts';
-import { createRecordSink } from './records.ts';
+import { createRecordSink, isRecordRejected } from './records.ts';
 
 export const URI_RETRY_FUNCTION = 'uriRetry';
 
@@ -82,15 +82,16 @@ async function retryOne(
     run.stats.blobsRetried += 1;
     return true;
   } catch (err) {
-    if (!isManagementApiError(err) || err.action === 'fatal') throw err;
-    if (err.action === 'content-gone') {
+    const rejected = isRecordRejected(err);
+    if (!rejected && (!isManagementApiError(err) || err.action === 'fatal')) throw err;
+    if (!rejected && err.action === 'content-gone') {
       run.stats.blobsLost += 1;
       run.logger.error(`${tag} is lost: ${err.message}.`);
       return true;
     }
     run.stats.blobsFailed += 1;
-    run.logger.warn(`${tag} failed again (${err.message}); it stays on the retry list.`);
-    await run.retries.recordFailure({ ...entry, lastError: err.message }, new Date());
+    run.logger.warn(`${tag} failed again (${(err as Error).message}); it stays on the retry list.`);
+    await run.retries.recordFailure({ ...entry, lastError: (err as Error).message }, new Date());
     return false;
   }
 }

@@ -8,7 +8,8 @@ export type TraceRow = Record<string, unknown>;
 /** Reads message trace rows for a time window, page by page. */
 export interface TraceSource {
   readonly api: 'graph' | 'rws';
-  listWindow(start: Date, end: Date): AsyncGenerator<TraceRow[]>;
+  /** The window's rows page by page; `more` tells whether another page follows. */
+  listWindow(start: Date, end: Date): AsyncGenerator<{ rows: TraceRow[]; more: boolean }>;
 }
 
 export const MESSAGE_TRACE_API_ERROR = 'MESSAGE_TRACE_API_ERROR';
@@ -115,10 +116,8 @@ export function createTraceClient(options: TraceClientOptions): TraceSource {
     ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
   });
 
-  const fail = (url: URL, statusCode: number | undefined, detail: string, cause?: unknown): MessageTraceApiError => {
-    const error = new Error(`Message trace (${options.api}) request failed: ${detail}`, {
-      cause,
-    }) as MessageTraceApiError;
+  const fail = (url: URL, statusCode: number | undefined, detail: string): MessageTraceApiError => {
+    const error = new Error(`Message trace (${options.api}) request failed: ${detail}`) as MessageTraceApiError;
     error.code = MESSAGE_TRACE_API_ERROR;
     error.statusCode = statusCode;
     error.url = `${url.origin}${url.pathname}`;
@@ -135,11 +134,12 @@ export function createTraceClient(options: TraceClientOptions): TraceSource {
           : { accept: 'application/json' };
       body = await http(url, { headers }).json();
     } catch (err) {
-      if (isHostNotAllowed(err)) throw fail(url, undefined, err.message, err);
+      if (isHostNotAllowed(err)) throw fail(url, undefined, err.message);
       const e = err as Partial<RequestError>;
       const status = e.response?.statusCode;
       const text = e.response === undefined ? undefined : (responseText(e as RequestError) ?? '');
-      throw fail(url, status, explain(options.api, status, text, e.message), err);
+      // No `cause`: got's error holds the request options, bearer token included.
+      throw fail(url, status, explain(options.api, status, text, e.message));
     }
     const parsed = readPage(options.api, body);
     if (parsed === undefined) throw fail(url, 200, 'the response holds no rows array (unexpected shape)');
@@ -153,7 +153,7 @@ export function createTraceClient(options: TraceClientOptions): TraceSource {
       while (url !== undefined) {
         const current: URL = url;
         const { rows, next } = await page(current);
-        yield rows;
+        yield { rows, more: next !== undefined };
         url = next === undefined ? undefined : new URL(next, current);
         if (url !== undefined && url.origin !== origin) {
           throw fail(

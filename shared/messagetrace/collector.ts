@@ -13,6 +13,8 @@ const DAY_MS = 86_400_000;
 /** Graph serves 90 days back and 10 days per request; windows of one day keep checkpoints frequent. */
 export const GRAPH_RETENTION_MS = 90 * DAY_MS;
 export const WINDOW_MS = DAY_MS;
+/** The smallest window a busy tenant shrinks to. */
+export const MIN_WINDOW_MS = 5 * 60_000;
 const CHECKPOINT_BYTES = 8_000_000;
 
 /** Where message trace collection stands: every row received before `position` (minus the delay) was delivered. */
@@ -20,6 +22,8 @@ export interface MessageTraceCursor {
   /** MESSAGE_TRACE_RESET when this persistence began; a different value starts over. */
   reset: string | null;
   position: string;
+  /** Window length in use; shrinks when a window did not fit in one run (absent = one day). */
+  windowMs?: number;
 }
 
 export interface MessageTraceRun {
@@ -70,29 +74,48 @@ export async function collectMessageTrace(run: MessageTraceRun): Promise<void> {
     if (start < oldest) start = oldest;
     const liveEdge = new Date(Math.floor((at.getTime() - config.delayMs) / 1000) * 1000);
     if (start >= liveEdge || Date.now() >= run.deadline) break;
-    const end = new Date(Math.min(start.getTime() + WINDOW_MS, liveEdge.getTime()));
+    const windowMs = state.cursor.windowMs ?? WINDOW_MS;
+    const end = new Date(Math.min(start.getTime() + windowMs, liveEdge.getTime()));
 
     let index = 0;
     const queue = (row: TraceRow): void => {
       run.stats.eventsReceived += 1;
-      if (!filter.filter.addIfNew(traceKey(row))) {
-        run.stats.duplicates += 1;
-        return;
-      }
-      noteEventTime(run.stats, row);
+      // The message is built before the row is marked as seen, so a row is in the filter only once it is queued.
       const message =
         config.api === 'graph' && config.outputFormat === 'legacy'
           ? toLegacyRow(row, { organization: config.organization, start, end, index })
           : row;
+      const text = JSON.stringify(message);
+      if (!filter.filter.addIfNew(traceKey(row))) {
+        run.stats.duplicates += 1;
+        return;
+      }
       index += 1;
-      outbox.add(MESSAGE_TRACE_TAG, JSON.stringify(message));
+      noteEventTime(run.stats, row);
+      outbox.add(MESSAGE_TRACE_TAG, text);
     };
     const onRow = spillingSink(queue, outbox, CHECKPOINT_BYTES, deliver);
-    for await (const rows of run.source.listWindow(start, end)) {
+    let finished = true;
+    for await (const { rows, more } of run.source.listWindow(start, end)) {
       for (const row of rows) await onRow(row);
+      if (more && Date.now() >= run.deadline) {
+        finished = false;
+        break;
+      }
     }
     await deliver();
-    state.cursor = { ...state.cursor, position: end.toISOString() };
+    if (!finished) {
+      // Rows come newest first, so part of a window is no position to save. Read it again next run, in smaller
+      // windows so one fits a run; the saved filter drops what was already delivered.
+      const smaller = Math.max(MIN_WINDOW_MS, Math.floor(windowMs / 4));
+      logger.warn(
+        `${MESSAGE_TRACE_FUNCTION}: the window from ${start.toISOString()} did not fit in this run; the next runs read windows of ${Math.round(smaller / 60_000)} minutes.`,
+      );
+      state.cursor = { ...state.cursor, windowMs: smaller };
+      break;
+    }
+    // A window that fitted: let the next one grow back towards a day.
+    state.cursor = { ...state.cursor, position: end.toISOString(), windowMs: Math.min(WINDOW_MS, windowMs * 2) };
     state.etag = await run.cursors.save(MESSAGE_TRACE_FUNCTION, state.cursor, state.etag, CURSOR_VERSION);
   }
   await deliver();

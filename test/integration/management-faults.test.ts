@@ -84,6 +84,41 @@ describe('Management collector under API faults', () => {
     );
   });
 
+  it('lists a window again when its paging breaks (AF20031), skipping nothing', async () => {
+    await publish(stack, 'Audit.Exchange', 3);
+    stack.simulator.faults.add({
+      match: { route: 'content', contentType: 'Audit.Exchange' },
+      kind: 'error',
+      status: 400,
+      code: 'AF20031',
+      message: 'Invalid nextPage',
+      times: 1,
+    });
+    const logger = recordingLogger();
+    await invokeManagementFunction('auditExchange', testEnv(stack), logger);
+    assert.ok(
+      logger.lines.some((l) => l.includes('listing the window again')),
+      logger.lines.join('\n'),
+    );
+    assertDelivered(stack, ['Audit.Exchange'], 'exactly-once', 'ignore');
+  });
+
+  it('renews an expired token in the middle of fetching content', async () => {
+    await publish(stack, 'Audit.General', 2);
+    stack.simulator.faults.add({
+      match: { route: 'blob' },
+      kind: 'error',
+      status: 401,
+      code: 'InvalidAuthenticationToken',
+      message: 'expired',
+      times: 1,
+    });
+    const logger = recordingLogger();
+    await invokeManagementFunction('auditGeneral', testEnv(stack), logger);
+    assert.ok(!logger.lines.some((l) => l.includes('queued for uriRetry')), logger.lines.join('\n'));
+    assertDelivered(stack, ['Audit.General'], 'exactly-once', 'ignore');
+  });
+
   it('refuses a NextPageUri on another host without sending it the token', async () => {
     const certs = testCerts();
     let foreignRequests = 0;

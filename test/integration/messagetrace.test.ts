@@ -129,6 +129,25 @@ describe('Message trace collector end to end', () => {
     });
   });
 
+  it('stops inside a window when its time is up, reads smaller windows next, and delivers every row once', async () => {
+    await withStack({ simulator: { messageTrace: { rwsPageSize: 40 } } }, async (stack) => {
+      stack.simulator.faults.add({ match: { route: 'rws' }, kind: 'delay-headers', delayMs: 150, times: 1000 });
+      // Three days back, where the simulated mail is, so the first window holds many pages.
+      const env = testEnv(stack, { ...rwsEnv(stack), MESSAGE_TRACE_DAYS_BACK: '3' });
+      // A run whose default 30-minute budget (less its 4.5-minute margin) ends one second from now.
+      const startedAt = Date.now() - (30 - 4.5) * 60_000 + 1000;
+      const logger = recordingLogger();
+      await invokeMessageTrace(env, logger, { startedAt });
+      assert.ok(
+        logger.lines.some((l) => l.includes('did not fit in this run')),
+        logger.lines.join('\n'),
+      );
+      stack.simulator.faults.clear();
+      await invokeMessageTrace(env, recordingLogger());
+      assertRowsDelivered(stack);
+    });
+  });
+
   it('clears its persistence when MESSAGE_TRACE_RESET changes, and says so', async () => {
     await withStack({}, async (stack) => {
       await invokeMessageTrace(testEnv(stack), recordingLogger());

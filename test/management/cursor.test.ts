@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { advanceTo, advanceWithin, upgradeCursor, type ManagementCursor } from '../../shared/management/cursor.ts';
+import {
+  MAX_RECENT,
+  advanceTo,
+  advanceWithin,
+  upgradeCursor,
+  type ManagementCursor,
+} from '../../shared/management/cursor.ts';
 
 const MIN = 60_000;
 const cursor: ManagementCursor = {
@@ -32,6 +38,18 @@ describe('Management cursor', () => {
     const withRecent = { ...cursor, recent: { old: '2026-11-22T09:40:00.000Z', kept: '2026-11-22T09:50:00.000Z' } };
     const next = advanceTo(withRecent, '2026-11-22T10:00:00.000Z', 15 * MIN);
     assert.deepEqual(next.recent, { kept: '2026-11-22T09:50:00.000Z' });
+  });
+
+  it('remembers at most MAX_RECENT done blobs, the newest', () => {
+    const recent = Object.fromEntries(
+      Array.from({ length: MAX_RECENT + 10 }, (_, i) => [
+        `b${i}`,
+        new Date(Date.parse(cursor.position) - i * 1000).toISOString(),
+      ]),
+    );
+    const next = advanceTo({ ...cursor, recent }, cursor.position, 24 * 60 * MIN);
+    assert.equal(Object.keys(next.recent).length, MAX_RECENT);
+    assert.ok(next.recent.b0 !== undefined && next.recent[`b${MAX_RECENT + 5}`] === undefined);
   });
 
   it('upgrades a version 1 cursor', () => {
