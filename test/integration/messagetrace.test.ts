@@ -130,12 +130,14 @@ describe('Message trace collector end to end', () => {
   });
 
   it('stops inside a window when its time is up, reads smaller windows next, and delivers every row once', async () => {
-    await withStack({ simulator: { messageTrace: { rwsPageSize: 40 } } }, async (stack) => {
-      stack.simulator.faults.add({ match: { route: 'rws' }, kind: 'delay-headers', delayMs: 150, times: 1000 });
+    await withStack({ simulator: { messageTrace: { rwsPageSize: 10 } } }, async (stack) => {
+      // Pages 1-3 of the first window come at once; the fourth takes longer than the run has left, so the deadline
+      // falls inside a window with more pages to come.
+      stack.simulator.faults.add({ match: { route: 'rws' }, kind: 'delay-headers', delayMs: 4000, after: 3, times: 1 });
       // Three days back, where the simulated mail is, so the first window holds many pages.
       const env = testEnv(stack, { ...rwsEnv(stack), MESSAGE_TRACE_DAYS_BACK: '3' });
-      // A run whose default 30-minute budget (less its 4.5-minute margin) ends one second from now.
-      const startedAt = Date.now() - (30 - 4.5) * 60_000 + 1000;
+      // A run whose default 30-minute budget (less its 4.5-minute margin) ends three seconds from now.
+      const startedAt = Date.now() - (30 - 4.5) * 60_000 + 3000;
       const logger = recordingLogger();
       await invokeMessageTrace(env, logger, { startedAt });
       assert.ok(
