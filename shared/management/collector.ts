@@ -119,9 +119,12 @@ function withRelist(run: ManagementRun, cursor: ManagementCursor, now: Date): Li
   const position = new Date(cursor.position);
   const window = nextWindow(position, now);
   if (window?.lostSince !== undefined || run.config.relistMs === 0) return window;
+  // Never before MANAGEMENT_START_TIME: content older than the operator asked for stays out.
+  const configuredStart = run.config.startTime === undefined ? 0 : Date.parse(run.config.startTime);
   const floor = Math.max(
     earliestStart(now).getTime(),
     position.getTime() - Math.min(run.config.relistMs, RELIST_CAP_MS),
+    configuredStart,
   );
   // Rounded down: rounding up would skip what was created in the first fraction of a second.
   const start = new Date(Math.floor(floor / 1000) * 1000);

@@ -152,7 +152,8 @@ describe('Management collector resilience', () => {
     await withStack({}, async (stack) => {
       await invokeManagementFunction('auditAzureActiveDirectory', testEnv(stack), recordingLogger());
       const logger = recordingLogger();
-      const start = new Date(Date.now() - 86_400_000).toISOString();
+      const start = new Date(Math.floor((Date.now() - 86_400_000) / 1000) * 1000).toISOString();
+      const listedBefore = stack.simulator.log.requests('content').length;
       await invokeManagementFunction(
         'auditAzureActiveDirectory',
         testEnv(stack, { MANAGEMENT_START_TIME: start }),
@@ -168,6 +169,9 @@ describe('Management collector resilience', () => {
         logger.lines.some((l) => l.includes(`at ${start}`)),
         'the new start time is used',
       );
+      // Nothing before it is listed, not even by the relist span of the first window.
+      const listings = stack.simulator.log.requests('content').slice(listedBefore);
+      assert.equal(listings[0]?.query.startTime, start.slice(0, 19));
     });
   });
 });
