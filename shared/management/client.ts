@@ -2,7 +2,13 @@ import type { Got, RequestError } from 'got';
 import { createHttpClient, isHostNotAllowed, responseText, retryDelay, type RetryEvent } from '../http/index.ts';
 import type { HttpSettings } from '../config/index.ts';
 import type { TokenSource } from '../auth/index.ts';
-import { classifyApiError, isRetryableApiResponse, parseApiError, type ErrorAction } from './api-errors.ts';
+import {
+  OPERATOR_HINTS,
+  classifyApiError,
+  isRetryableApiResponse,
+  parseApiError,
+  type ErrorAction,
+} from './api-errors.ts';
 import { JsonArraySplitter } from './json-array-splitter.ts';
 
 /** A content blob descriptor as listed by `subscriptions/content`. */
@@ -248,7 +254,7 @@ export class ManagementClient {
         ? statusCode === undefined
           ? `${e.code ?? 'network error'}: ${e.message ?? ''}`
           : `HTTP ${statusCode}`
-        : `${api.code} ${api.message}`;
+        : `${api.code} ${api.message}${OPERATOR_HINTS[api.code] === undefined ? '' : ` (to fix: ${OPERATOR_HINTS[api.code]})`}`;
     // No `cause`: got's error holds the request options, bearer token included.
     return this.#error(operation, url, action, api?.code, statusCode, what);
   }

@@ -119,6 +119,25 @@ describe('Management collector under API faults', () => {
     assertDelivered(stack, ['Audit.General'], 'exactly-once', 'ignore');
   });
 
+  it('fails a run the operator must fix with what to do, without retrying it', async () => {
+    stack.simulator.faults.add({
+      match: { route: 'list' },
+      kind: 'error',
+      status: 403,
+      code: 'AF10001',
+      message: 'The permission set is missing',
+      times: 1,
+    });
+    await assert.rejects(
+      invokeManagementFunction('auditExchange', testEnv(stack), recordingLogger()),
+      (err: Error) =>
+        err.message.includes('AF10001') &&
+        err.message.includes('to fix: grant the app') &&
+        err.message.includes('ActivityFeed.Read'),
+    );
+    assert.equal(stack.simulator.faults.list()[0]?.fired, 1);
+  });
+
   it('refuses a NextPageUri on another host without sending it the token', async () => {
     const certs = testCerts();
     let foreignRequests = 0;
