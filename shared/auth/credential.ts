@@ -1,6 +1,8 @@
 import { ClientCertificateCredential, ClientSecretCredential, type TokenCredential } from '@azure/identity';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { decideRetry, isTransientStatus } from '../http/index.ts';
 import { requestTokenDirectly } from './direct-token.ts';
-import { toSetupError } from './setup-errors.ts';
+import { toSetupError, type SetupError } from './setup-errors.ts';
 
 export interface CredentialSettings {
   tenantId: string;
@@ -60,19 +62,35 @@ export interface TokenSource {
   invalidate(): void;
 }
 
+/** How token requests are retried: the same settings and budget as the API requests. */
+export interface TokenRetry {
+  retries: number;
+  retryWaitMs: number;
+  maxRetryWaitMs: number;
+  /** No retry wait starts that would end after this instant (ms since epoch). */
+  deadline?: number;
+}
+
+/** A token failure worth another try: no answer at all (network, a cut body) or a 5xx/429 from the authority. */
+export function isTransientTokenFailure(err: SetupError): boolean {
+  return err.statusCode === undefined ? err.errorId === 102 : isTransientStatus(err.statusCode, '');
+}
+
 /**
  * Caches one token per scope and refreshes it `refreshMarginMs` before it expires, so every request does not go
- * through the credential; concurrent callers share one refresh.
+ * through the credential; concurrent callers share one refresh. A transient failure of the token request is retried
+ * with the same policy as API requests; refused credentials fail at once.
  */
 export function createTokenSource(
   credential: TokenCredential,
   scope: string,
   authorityHost: string,
+  retry: TokenRetry = { retries: 2, retryWaitMs: 1000, maxRetryWaitMs: 10_000 },
   refreshMarginMs = 5 * 60_000,
 ): TokenSource {
   let cached: { token: string; expiresOn: number } | undefined;
   let pending: Promise<string> | undefined;
-  const refresh = async (): Promise<string> => {
+  const once = async (): Promise<string> => {
     let access;
     try {
       access = await credential.getToken(scope);
@@ -82,6 +100,25 @@ export function createTokenSource(
     if (access === null) throw toSetupError(new Error(`no token was issued for ${scope}`), authorityHost);
     cached = { token: access.token, expiresOn: access.expiresOnTimestamp };
     return access.token;
+  };
+  const refresh = async (): Promise<string> => {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await once();
+      } catch (err) {
+        const decision = decideRetry({
+          attemptCount: attempt,
+          limit: retry.retries,
+          transient: isTransientTokenFailure(err as SetupError),
+          retryAfterMs: undefined,
+          maxDelayMs: retry.maxRetryWaitMs,
+          baseDelayMs: retry.retryWaitMs,
+          ...(retry.deadline === undefined ? {} : { timeLeftMs: retry.deadline - Date.now() }),
+        });
+        if (!decision.retry) throw err;
+        await sleep(decision.delayMs);
+      }
+    }
   };
   return {
     getToken() {

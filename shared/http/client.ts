@@ -1,7 +1,18 @@
-import got, { type Got, type RequestError } from 'got';
-import { hostNotAllowed } from './errors.ts';
+import { once } from 'node:events';
+import type { IncomingHttpHeaders } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import got, { type Got, type Request } from 'got';
+import { hostNotAllowed, isHostNotAllowed } from './errors.ts';
+import {
+  bodyInvalid,
+  httpFailure,
+  isBodyInvalid,
+  isHttpFailure,
+  parseRetryAfter,
+  type HttpFailure,
+} from './failure.ts';
 import { createRateLimiter, unlimited, type RateLimiter } from './rate-limiter.ts';
-import { retryDelay } from './retry-policy.ts';
+import { decideRetry, isTransientNetworkCode, isTransientStatus } from './retry-policy.ts';
 
 export interface RetryEvent {
   url: string;
@@ -9,6 +20,14 @@ export interface RetryEvent {
   delayMs: number;
   errorCode: string;
   statusCode: number | undefined;
+}
+
+/** The run's time budget, as the HTTP layer needs it. */
+export interface HttpBudget {
+  /** No attempt and no retry wait starts after this instant (ms since epoch). */
+  deadline: number;
+  /** Aborts requests in flight: the hard deadline, or a lost lease. */
+  signal?: AbortSignal;
 }
 
 export interface HttpClientOptions {
@@ -19,7 +38,7 @@ export interface HttpClientOptions {
    * token (`invalidate`) and repeats the request once with a fresh one.
    */
   bearer?: { origin: string; getToken: () => Promise<string>; invalidate?: () => void };
-  /** Per-attempt time limit. */
+  /** Longest wait for the response headers, and longest pause of a response body (an idle limit, not a clock). */
   timeoutMs: number;
   retryLimit: number;
   /** Longest single wait between attempts, `Retry-After` included. */
@@ -31,69 +50,56 @@ export interface HttpClientOptions {
   rateLimiter?: RateLimiter;
   /** API-specific retry rule for statuses that are not retryable by themselves (a throttle code inside HTTP 403). */
   isRetryableResponse?: (statusCode: number, body: string) => boolean;
+  budget?: HttpBudget;
   onRetry?: (event: RetryEvent) => void;
   onRequest?: (url: URL) => void;
   userAgent?: string;
 }
 
+export interface HttpRequest {
+  url: URL;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  form?: Record<string, string>;
+}
+
+/** Consumes one attempt's 2xx body; a fresh consumer per attempt, so a failed attempt leaves nothing behind. */
+export type BodyReader<T> = () => { chunk(data: Buffer): void | Promise<void>; end(): T };
+
+export interface HttpResponseInfo {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+}
+
+/** The one way API clients make requests: retries, time-outs, budget, allow-list and bearer are applied here. */
+export interface HttpClient {
+  fetch<T>(request: HttpRequest, read: BodyReader<T>): Promise<{ value: T; response: HttpResponseInfo }>;
+}
+
+/** Bytes of a non-2xx body kept for classification. */
+const ERROR_BODY_BYTES = 8192;
+
 /**
- * The one got instance shape every API client uses: time-outs, retries that honour `Retry-After`, an optional rate
- * limit, and a host allow-list so the bearer token only ever goes to the API it was issued for. Redirects are not
- * followed: none of our APIs redirect, and a redirect is how a token would leak.
+ * Builds the client. Every request is streamed: headers must arrive within `timeoutMs`, and the body may pause for
+ * at most `timeoutMs` while we wait for it (time spent in the reader, e.g. while the outbox holds a large blob back,
+ * does not count), so a body that keeps flowing is never cut off however long it is. A failure is classified once
+ * (`HttpFailure`) and a transient one is retried in place with backoff, never past the budget's deadline. Redirects
+ * are not followed: none of our APIs redirect, and a redirect is how a token would leak.
  */
-export function createHttpClient(options: HttpClientOptions): Got {
+export function createHttpClient(options: HttpClientOptions): HttpClient {
   const allowed = new Set(options.allowedOrigins.map((o) => new URL(o).origin));
   const limiter =
     options.rateLimiter ??
     (options.requestsPerSecond === undefined ? unlimited : createRateLimiter({ perSecond: options.requestsPerSecond }));
   const bearerOrigin = options.bearer === undefined ? undefined : new URL(options.bearer.origin).origin;
-  const renewedRequests = new WeakSet<object>();
-
-  return got.extend({
-    timeout: { request: options.timeoutMs },
+  const t = options.timeoutMs;
+  const http: Got = got.extend({
+    timeout: { lookup: t, connect: t, secureConnect: t, send: t, response: t },
     followRedirect: false,
+    throwHttpErrors: false,
+    retry: { limit: 0 },
     headers: { 'user-agent': options.userAgent ?? 'o365-devo-functions' },
-    retry: {
-      limit: options.retryLimit,
-      methods: ['GET', 'POST', 'PUT', 'HEAD', 'DELETE', 'OPTIONS'],
-      maxRetryAfter: options.maxRetryDelayMs,
-      enforceRetryRules: false,
-      calculateDelay: ({ attemptCount, error, retryAfter, computedValue }) => {
-        // got's own retry after a token renewal (afterResponse hook): keep its immediate retry.
-        if (error.name === 'RetryError') return computedValue;
-        const delayMs = retryDelay({
-          attemptCount,
-          limit: options.retryLimit,
-          errorCode: error.code,
-          statusCode: error.response?.statusCode,
-          body: responseText(error),
-          retryAfterMs: retryAfter,
-          maxDelayMs: options.maxRetryDelayMs,
-          baseDelayMs: options.baseRetryDelayMs ?? 1000,
-          ...(options.isRetryableResponse === undefined ? {} : { isRetryableResponse: options.isRetryableResponse }),
-        });
-        if (delayMs > 0) {
-          options.onRetry?.({
-            url: redact(error.options.url),
-            attempt: attemptCount,
-            delayMs,
-            errorCode: error.code,
-            statusCode: error.response?.statusCode,
-          });
-        }
-        return delayMs;
-      },
-    },
     hooks: {
-      afterResponse: [
-        (response, retryWithMergedOptions) => {
-          const renewable = response.statusCode === 401 && options.bearer?.invalidate !== undefined;
-          if (!renewable || response.request.retryCount > 0 || renewedRequests.has(response.request)) return response;
-          renewedRequests.add(response.request);
-          options.bearer?.invalidate?.();
-          return retryWithMergedOptions({});
-        },
-      ],
       beforeRequest: [
         async (request) => {
           const url = request.url instanceof URL ? request.url : new URL(String(request.url));
@@ -109,15 +115,223 @@ export function createHttpClient(options: HttpClientOptions): Got {
       ],
     },
   });
+
+  const attempt = async <T>(request: HttpRequest, read: BodyReader<T>) => {
+    const signal = options.budget?.signal;
+    const stream = http.stream(request.url, {
+      method: request.method ?? 'GET',
+      ...(request.headers === undefined ? {} : { headers: request.headers }),
+      ...(request.form !== undefined ? { form: request.form } : request.method === 'POST' ? { body: '' } : {}),
+      ...(signal === undefined ? {} : { signal }),
+    });
+    const url = redact(request.url);
+    try {
+      const [response] = (await once(stream, 'response')) as [HttpResponseInfo];
+      if (response.statusCode < 200 || response.statusCode > 299) {
+        const bodyText = await readErrorBody(stream, t);
+        throw statusFailure(response, bodyText, url, options.isRetryableResponse);
+      }
+      const reader = read();
+      const bytes = await readChunks(stream, t, (chunk) => reader.chunk(chunk));
+      checkLength(response, bytes);
+      return { value: reader.end(), response };
+    } catch (err) {
+      stream.destroy();
+      throw toFailure(err, url, signal);
+    }
+  };
+
+  return {
+    async fetch(request, read) {
+      let renewed = false;
+      for (let attempts = 1; ; attempts += 1) {
+        try {
+          if (Date.now() >= (options.budget?.deadline ?? Infinity))
+            throw httpFailure('deadline', 'the run has no time left for this request', { url: redact(request.url) });
+          return await attempt(request, read);
+        } catch (err) {
+          if (err instanceof ReaderError) throw err.cause;
+          const failure = err as HttpFailure;
+          failure.attempts = attempts;
+          if (failure.statusCode === 401 && options.bearer?.invalidate !== undefined && !renewed) {
+            renewed = true;
+            options.bearer.invalidate();
+            continue;
+          }
+          const decision = decideRetry({
+            attemptCount: attempts,
+            limit: options.retryLimit,
+            transient: failure.transient,
+            retryAfterMs: failure.retryAfterMs,
+            maxDelayMs: options.maxRetryDelayMs,
+            baseDelayMs: options.baseRetryDelayMs ?? 1000,
+            ...(options.budget === undefined ? {} : { timeLeftMs: options.budget.deadline - Date.now() }),
+          });
+          if (!decision.retry) {
+            if (decision.why === 'deadline') failure.message += ' (no retry fits in the time left)';
+            throw failure;
+          }
+          options.onRetry?.({
+            url: failure.url,
+            attempt: attempts,
+            delayMs: decision.delayMs,
+            errorCode: failure.errorCode,
+            statusCode: failure.statusCode,
+          });
+          await wait(decision.delayMs, options.budget?.signal, failure.url);
+        }
+      }
+    },
+  };
 }
 
-/** The body of a failed response as text, for error classification; never logged whole. */
-export function responseText(error: RequestError): string | undefined {
-  const body = error.response?.body;
-  if (body === undefined || body === null) return undefined;
-  if (typeof body === 'string') return body;
-  if (body instanceof Uint8Array) return Buffer.from(body).toString('utf8');
-  return JSON.stringify(body);
+/** Marks a failure of the caller's body reader (Devo, state), so it passes through the retry logic untouched. */
+class ReaderError extends Error {}
+
+/**
+ * Feeds the body to `onChunk`, failing when no chunk arrives for `idleMs` while we wait for one. The stream is
+ * pulled, so while `onChunk` is busy nothing is read and no timer runs.
+ */
+async function readChunks(
+  stream: Request,
+  idleMs: number,
+  onChunk: (chunk: Buffer) => void | Promise<void>,
+): Promise<number> {
+  const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let bytes = 0;
+  for (;;) {
+    let timer: NodeJS.Timeout | undefined;
+    const idle = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(idleTimeout(idleMs)), idleMs);
+    });
+    let next: IteratorResult<Buffer>;
+    try {
+      next = await Promise.race([chunks.next(), idle]);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (next.done === true) return bytes;
+    bytes += next.value.length;
+    try {
+      await onChunk(next.value);
+    } catch (err) {
+      if (isBodyInvalid(err)) throw err;
+      throw new ReaderError('body reader failed', { cause: err });
+    }
+  }
+}
+
+const idleTimeout = (idleMs: number) =>
+  Object.assign(new Error(`the response body stalled for ${idleMs} ms`), { code: 'ETIMEDOUT' });
+
+async function readErrorBody(stream: Request, idleMs: number): Promise<string> {
+  const parts: Buffer[] = [];
+  let kept = 0;
+  try {
+    await readChunks(stream, idleMs, (chunk) => {
+      if (kept < ERROR_BODY_BYTES) parts.push(chunk.subarray(0, ERROR_BODY_BYTES - kept));
+      kept += chunk.length;
+    });
+  } catch {
+    // The status is the failure; a broken error body only leaves less to classify.
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
+
+/** A body shorter than its declared length: Node reports most cuts itself, this catches the rest. */
+function checkLength(response: HttpResponseInfo, bytes: number): void {
+  const declared = response.headers['content-length'];
+  if (declared === undefined || response.headers['content-encoding'] !== undefined) return;
+  if (Number(declared) !== bytes) {
+    throw Object.assign(new Error(`Content-Length mismatch: expected ${declared} bytes, received ${bytes}`), {
+      code: 'ERR_BODY_LENGTH',
+    });
+  }
+}
+
+function statusFailure(
+  response: HttpResponseInfo,
+  bodyText: string,
+  url: string,
+  isRetryableResponse: HttpClientOptions['isRetryableResponse'],
+): HttpFailure {
+  return httpFailure('status', `HTTP ${response.statusCode}`, {
+    url,
+    statusCode: response.statusCode,
+    bodyText,
+    errorCode: 'ERR_NON_2XX_3XX_RESPONSE',
+    retryAfterMs: parseRetryAfter(response.headers['retry-after']),
+    transient: isTransientStatus(response.statusCode, bodyText, isRetryableResponse),
+  });
+}
+
+/** One classification of whatever an attempt threw. No `cause`: got's errors hold the request, token included. */
+function toFailure(err: unknown, url: string, signal: AbortSignal | undefined): unknown {
+  if (err instanceof ReaderError || isHttpFailure(err)) return err;
+  if (isHostNotAllowed(err)) return httpFailure('refused', err.message, { url, errorCode: err.code });
+  if (signal?.aborted === true)
+    return httpFailure('deadline', 'the request was aborted: the run is out of time', { url });
+  const e = err as { code?: string; message?: string };
+  const code = e.code ?? 'ERR_UNKNOWN';
+  if (isBodyInvalid(err) || code === 'ERR_BODY_LENGTH') {
+    return httpFailure('body', `the response body is unusable: ${e.message ?? code}`, { url, errorCode: code });
+  }
+  const timeout = code === 'ETIMEDOUT';
+  return httpFailure(timeout ? 'timeout' : 'network', `${code}: ${e.message ?? 'request failed'}`, {
+    url,
+    errorCode: code,
+    transient: isTransientNetworkCode(code),
+  });
+}
+
+async function wait(ms: number, signal: AbortSignal | undefined, url: string): Promise<void> {
+  try {
+    await sleep(ms, undefined, signal === undefined ? undefined : { signal });
+  } catch {
+    throw httpFailure('deadline', 'the retry wait was cut short: the run is out of time', { url });
+  }
+}
+
+/** The whole body as text (at most `limitBytes`, which guards against a runaway answer). */
+export function textBody(limitBytes = 64 * 1024 * 1024): BodyReader<string> {
+  return () => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    return {
+      chunk(data) {
+        size += data.length;
+        if (size > limitBytes) throw new RangeError(`the response is larger than ${limitBytes} bytes`);
+        parts.push(data);
+      },
+      end: () => Buffer.concat(parts).toString('utf8'),
+    };
+  };
+}
+
+/**
+ * The body parsed as JSON and checked against what the endpoint promises; anything else (cut short, an HTML page,
+ * the wrong shape) is a body failure, retried like a 5xx.
+ */
+export function jsonBody<T>(accept: (value: unknown) => T | undefined, expected: string): BodyReader<T> {
+  const text = textBody();
+  return () => {
+    const inner = text();
+    return {
+      chunk: (data) => inner.chunk(data),
+      end() {
+        const raw = inner.end();
+        let parsed: unknown;
+        try {
+          parsed = raw === '' ? undefined : JSON.parse(raw);
+        } catch {
+          throw bodyInvalid(`the response is not JSON (${raw.length} characters)`);
+        }
+        const value = accept(parsed);
+        if (value === undefined) throw bodyInvalid(`the response is not ${expected}`);
+        return value;
+      },
+    };
+  };
 }
 
 /** A URL fit for logs: origin and path, no query (it may carry IDs or paging tokens). */

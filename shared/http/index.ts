@@ -1,4 +1,33 @@
-export { createHttpClient, redact, responseText, type HttpClientOptions, type RetryEvent } from './client.ts';
+export {
+  createHttpClient,
+  jsonBody,
+  redact,
+  textBody,
+  type BodyReader,
+  type HttpBudget,
+  type HttpClient,
+  type HttpClientOptions,
+  type HttpRequest,
+  type HttpResponseInfo,
+  type RetryEvent,
+} from './client.ts';
 export { HOST_NOT_ALLOWED, isHostNotAllowed } from './errors.ts';
+export {
+  HTTP_FAILURE,
+  bodyInvalid,
+  httpFailure,
+  isHttpFailure,
+  parseRetryAfter,
+  type FailureReason,
+  type HttpFailure,
+} from './failure.ts';
 export { createRateLimiter, unlimited, type RateLimiter } from './rate-limiter.ts';
-export { isRetryable, retryDelay, type RetryDecisionInput } from './retry-policy.ts';
+export {
+  RETRYABLE_STATUS_CODES,
+  decideRetry,
+  isTransientNetworkCode,
+  isTransientStatus,
+  retryDelay,
+  type RetryDecision,
+  type RetryDecisionInput,
+} from './retry-policy.ts';
