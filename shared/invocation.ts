@@ -4,7 +4,7 @@ import { openStateClients, type StateClients } from './state/index.ts';
 import type { Logger } from './telemetry/logger.ts';
 import { processTelemetry, type Telemetry } from './telemetry/metrics.ts';
 import { emptyStatistics, summaryLine, type RunStatistics } from './telemetry/statistics.ts';
-import type { RetryEvent } from './http/index.ts';
+import type { HttpBudget, RetryEvent } from './http/index.ts';
 
 export interface InvocationOptions {
   /** When the invocation started (ms since epoch); the time budget counts from here. */
@@ -18,7 +18,10 @@ export interface InvocationContext {
   stats: RunStatistics;
   sender: DevoSender;
   state: StateClients;
+  /** No new work starts after this instant (ms since epoch). */
   deadline: number;
+  /** For API clients: no retry past `deadline`, and requests in flight aborted at the hard deadline. */
+  budget: HttpBudget;
   /** Hooks for the API client: count requests, retries and throttles, and log retries. */
   onRequest: () => void;
   onRetry: (event: RetryEvent) => void;
@@ -27,6 +30,15 @@ export interface InvocationContext {
 /** Stop starting new work this long before the host's functionTimeout: at least a minute, or 15% of it. */
 export function workDeadline(startedAt: number, functionTimeoutMs: number): number {
   return startedAt + functionTimeoutMs - Math.max(60_000, functionTimeoutMs * 0.15);
+}
+
+/**
+ * When requests still in flight are aborted: a third of the way from the work deadline to the host's timeout. The
+ * remaining two thirds (at least 40 s) belong to the final checkpoint, which must finish before the host stops us.
+ */
+export function hardDeadline(startedAt: number, functionTimeoutMs: number): number {
+  const work = workDeadline(startedAt, functionTimeoutMs);
+  return work + (startedAt + functionTimeoutMs - work) / 3;
 }
 
 /**
@@ -46,12 +58,15 @@ export async function runInvocation(
   const stats = emptyStatistics();
   const state = await openStateClients(config.storage);
   const sender = new DevoSender(config.devo);
+  const deadline = workDeadline(startedAt, config.functionTimeoutMs);
+  const abortAt = AbortSignal.timeout(Math.max(0, hardDeadline(startedAt, config.functionTimeoutMs) - Date.now()));
   try {
     await body({
       stats,
       sender,
       state,
-      deadline: workDeadline(startedAt, config.functionTimeoutMs),
+      deadline,
+      budget: { deadline, signal: abortAt },
       onRequest: () => {
         stats.requests += 1;
       },

@@ -11,8 +11,10 @@ export type ErrorAction =
   | 'retry'
   /** The subscription is missing or disabled: start it, then list again. */
   | 'start-subscription'
-  /** The blob is gone for good: skip it, count it as lost. */
+  /** The blob expired (AF20051): it can never be fetched again, so it is counted as lost. */
   | 'content-gone'
+  /** The run's time budget ended before the request could succeed: leave the work for the next run. */
+  | 'deadline'
   /** The window is outside what the API serves: clamp it and list again, never loop on it. */
   | 'window-rejected'
   /** Nothing wrong (a subscription that is already enabled). */
@@ -34,15 +36,31 @@ const ACTIONS: Readonly<Record<string, ErrorAction>> = {
   AF20024: 'ok',
   AF20030: 'window-rejected',
   AF20031: 'window-rejected',
-  AF20050: 'content-gone',
+  // Not there (yet) or refused: a blob listed before it is readable answers AF20050 for a while, so these join the
+  // retry list until the blob's contentExpiration instead of being declared lost.
+  AF20050: 'fatal',
   AF20051: 'content-gone',
-  AF20052: 'content-gone',
+  AF20052: 'fatal',
   AF20055: 'window-rejected',
   AF429: 'retry',
   AF50000: 'retry',
   AF50005: 'retry',
   AF50006: 'retry',
 };
+
+/**
+ * Codes that concern the whole tenant or this function's subscription, not one blob: every other request would fail
+ * the same way, so the run stops (after saving what it finished) instead of filling the retry list.
+ */
+export const TENANT_WIDE_CODES: ReadonlySet<string> = new Set([
+  'AF10001',
+  'AF20010',
+  'AF20011',
+  'AF20012',
+  'AF20013',
+  'AF20022',
+  'AF20023',
+]);
 
 /** What an operator should do, for the fatal codes whose fix is theirs. */
 export const OPERATOR_HINTS: Readonly<Record<string, string>> = {

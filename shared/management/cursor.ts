@@ -49,18 +49,19 @@ export async function loadCursor(store: CursorStore, functionName: string): Prom
 type Blob = { contentId: string; contentCreated: string };
 
 /**
- * The cursor after the first `doneCount` blobs of a window (sorted by contentCreated) are done: they join `recent`,
- * and the position moves to the first blob not done yet, if any.
+ * The cursor after the blobs in `done` of a window (sorted by contentCreated) are settled: they join `recent`, and
+ * the position moves to the first blob not settled yet, if any. Blobs settled after that one stay in `recent`, so a
+ * rerun skips them.
  */
 export function advanceWithin(
   cursor: ManagementCursor,
   sorted: readonly Blob[],
-  doneCount: number,
+  done: ReadonlySet<string>,
   relistMs: number,
 ): ManagementCursor {
   const recent = { ...cursor.recent };
-  for (const b of sorted.slice(0, doneCount)) recent[b.contentId] = new Date(b.contentCreated).toISOString();
-  const next = sorted[doneCount];
+  for (const b of sorted) if (done.has(b.contentId)) recent[b.contentId] = new Date(b.contentCreated).toISOString();
+  const next = sorted.find((b) => !done.has(b.contentId));
   const position = next === undefined ? cursor.position : new Date(next.contentCreated).toISOString();
   return advanceTo({ ...cursor, recent }, position, relistMs);
 }

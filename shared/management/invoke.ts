@@ -27,13 +27,18 @@ export async function invokeManagementFunction(
 ): Promise<RunStatistics> {
   const fn = functionName === URI_RETRY_FUNCTION ? undefined : managementFunction(functionName);
   const config = readManagementConfig(env);
-  const tokens = createTokenSource(createCredential(config.o365), scopeFor(config.resource), config.o365.authorityHost);
+  const credential = createCredential(config.o365);
   return runInvocation(functionName, config, env, logger, options, async (context) => {
+    const tokens = createTokenSource(credential, scopeFor(config.resource), config.o365.authorityHost, {
+      ...config.http,
+      deadline: context.deadline,
+    });
     const client = new ManagementClient({
       apiUrl: config.apiUrl,
       tenantId: config.o365.tenantId,
       tokens,
       http: config.http,
+      budget: context.budget,
       onRequest: context.onRequest,
       onRetry: context.onRetry,
     });

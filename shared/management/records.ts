@@ -1,5 +1,5 @@
 import type { DedupeFilter } from '../dedupe/index.ts';
-import type { Outbox } from '../devo/outbox.ts';
+import type { DeliveryPipeline } from '../pipeline/pipeline.ts';
 import type { RunStatistics } from '../telemetry/statistics.ts';
 import { tagForWorkload } from './content-types.ts';
 
@@ -29,11 +29,11 @@ export function createRecordSink(options: {
   filter: DedupeFilter;
   /** Read-only second filter: records another function already delivered (the retry function's view). */
   alsoSeenIn?: DedupeFilter;
-  outbox: Outbox;
+  pipeline: Pick<DeliveryPipeline, 'add'>;
   stats: RunStatistics;
   obfuscate: ((record: unknown) => unknown) | undefined;
 }): RecordSink {
-  const { filter, alsoSeenIn, outbox, stats, obfuscate } = options;
+  const { filter, alsoSeenIn, pipeline, stats, obfuscate } = options;
   return (raw) => {
     stats.eventsReceived += 1;
     if (alsoSeenIn?.has(raw) === true) {
@@ -53,12 +53,9 @@ export function createRecordSink(options: {
       stats.duplicates += 1;
       return;
     }
-    outbox.add(tag, message);
     const created =
       typeof record?.CreationTime === 'string' ? Date.parse(withUtcSuffix(record.CreationTime)) : Number.NaN;
-    if (!Number.isNaN(created) && (stats.newestEventTime === undefined || created > stats.newestEventTime)) {
-      stats.newestEventTime = created;
-    }
+    pipeline.add(tag, message, created);
   };
 }
 

@@ -1,7 +1,14 @@
-import type { Got, RequestError } from 'got';
 import type { TokenSource } from '../auth/index.ts';
 import type { HttpSettings } from '../config/index.ts';
-import { createHttpClient, createRateLimiter, isHostNotAllowed, responseText, type RetryEvent } from '../http/index.ts';
+import {
+  createHttpClient,
+  createRateLimiter,
+  isHttpFailure,
+  jsonBody,
+  type HttpBudget,
+  type HttpClient,
+  type RetryEvent,
+} from '../http/index.ts';
 
 export type TraceRow = Record<string, unknown>;
 
@@ -18,6 +25,8 @@ export interface MessageTraceApiError extends Error {
   code: typeof MESSAGE_TRACE_API_ERROR;
   statusCode: number | undefined;
   url: string;
+  /** The request may succeed later (it failed after all retries in place, or the run ran out of time). */
+  transient: boolean;
 }
 
 export function isMessageTraceApiError(err: unknown): err is MessageTraceApiError {
@@ -31,6 +40,7 @@ export interface TraceClientOptions {
   http: HttpSettings;
   /** Graph allows 100 requests per 5 minutes per tenant; we keep under this budget. */
   requestsPer5Minutes: number;
+  budget?: HttpBudget;
   onRetry?: (event: RetryEvent) => void;
   onRequest?: (url: URL) => void;
 }
@@ -95,7 +105,7 @@ export function readPage(
  */
 export function createTraceClient(options: TraceClientOptions): TraceSource {
   const origin = new URL(options.url).origin;
-  const http: Got = createHttpClient({
+  const http: HttpClient = createHttpClient({
     allowedOrigins: [origin],
     bearer: { origin, getToken: () => options.tokens.getToken(), invalidate: () => options.tokens.invalidate() },
     timeoutMs: options.http.timeoutMs,
@@ -112,38 +122,36 @@ export function createTraceClient(options: TraceClientOptions): TraceSource {
       : options.http.requestsPerSecond === undefined
         ? {}
         : { requestsPerSecond: options.http.requestsPerSecond }),
+    ...(options.budget === undefined ? {} : { budget: options.budget }),
     ...(options.onRetry === undefined ? {} : { onRetry: options.onRetry }),
     ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
   });
 
-  const fail = (url: URL, statusCode: number | undefined, detail: string): MessageTraceApiError => {
+  const fail = (url: URL, statusCode: number | undefined, detail: string, transient = false): MessageTraceApiError => {
     const error = new Error(`Message trace (${options.api}) request failed: ${detail}`) as MessageTraceApiError;
     error.code = MESSAGE_TRACE_API_ERROR;
     error.statusCode = statusCode;
     error.url = `${url.origin}${url.pathname}`;
+    error.transient = transient;
     return error;
   };
+  // A page whose JSON has no rows array is a broken answer (an error page, a cut body): retried like a 5xx.
+  const pageBody = jsonBody((body) => readPage(options.api, body), 'a page of message trace rows');
+  // Without the Prefer header Graph reports a recalled message as `unknownFutureValue`.
+  const headers: Record<string, string> =
+    options.api === 'graph'
+      ? { accept: 'application/json', prefer: 'include-unknown-enum-members' }
+      : { accept: 'application/json' };
 
   const page = async (url: URL): Promise<{ rows: TraceRow[]; next: string | undefined }> => {
-    let body: unknown;
     try {
-      // Without the Prefer header Graph reports a recalled message as `unknownFutureValue`.
-      const headers =
-        options.api === 'graph'
-          ? { accept: 'application/json', prefer: 'include-unknown-enum-members' }
-          : { accept: 'application/json' };
-      body = await http(url, { headers }).json();
+      return (await http.fetch({ url, headers }, pageBody)).value;
     } catch (err) {
-      if (isHostNotAllowed(err)) throw fail(url, undefined, err.message);
-      const e = err as Partial<RequestError>;
-      const status = e.response?.statusCode;
-      const text = e.response === undefined ? undefined : (responseText(e as RequestError) ?? '');
-      // No `cause`: got's error holds the request options, bearer token included.
-      throw fail(url, status, explain(options.api, status, text, e.message));
+      if (!isHttpFailure(err)) throw err;
+      const tries = err.attempts > 1 ? ` after ${err.attempts} attempts` : '';
+      const detail = err.reason === 'status' ? explain(options.api, err.statusCode ?? 0, err.bodyText) : err.message;
+      throw fail(url, err.statusCode, `${detail}${tries}`, err.transient || err.reason === 'deadline');
     }
-    const parsed = readPage(options.api, body);
-    if (parsed === undefined) throw fail(url, 200, 'the response holds no rows array (unexpected shape)');
-    return parsed;
   };
 
   return {
@@ -168,20 +176,32 @@ export function createTraceClient(options: TraceClientOptions): TraceSource {
 }
 
 /** What a failed status means for the operator, with the setup steps the reference names. */
-function explain(
-  api: 'graph' | 'rws',
-  status: number | undefined,
-  body: string | undefined,
-  message: string | undefined,
-): string {
-  const snippet = (body ?? '').slice(0, 300).replace(/\s+/g, ' ');
-  if (status === undefined) return message ?? 'network error';
-  if (api === 'graph' && status === 401 && /service principal/i.test(snippet)) {
+function explain(api: 'graph' | 'rws', status: number, body: string | undefined): string {
+  // Only the error envelope's code and message: the rest of a body can hold row data.
+  const said = errorSummary(body);
+  const detail = said === '' ? '' : ` ${said}`;
+  if (api === 'graph' && status === 401 && /service principal/i.test(said)) {
     return `HTTP 401: the tenant has no service principal for Microsoft's message trace app ${MESSAGE_TRACE_APP_ID} yet. Create it (az ad sp create --id ${MESSAGE_TRACE_APP_ID}) and allow a few hours to propagate.`;
   }
   if (api === 'graph' && status === 403)
-    return `HTTP 403: grant the application permission ExchangeMessageTrace.Read.All with admin consent. ${snippet}`;
+    return `HTTP 403: grant the application permission ExchangeMessageTrace.Read.All with admin consent.${detail}`;
   if (api === 'rws' && status === 403)
-    return `HTTP 403: the app needs ReportingWebService.Read.All and an Entra role such as Global Reader. ${snippet}`;
-  return `HTTP ${status} ${snippet}`;
+    return `HTTP 403: the app needs ReportingWebService.Read.All and an Entra role such as Global Reader.${detail}`;
+  return `HTTP ${status}${detail}`;
+}
+
+/** `code: message` of a Graph error envelope or an OData v3 error, at most 200 characters; '' for anything else. */
+export function errorSummary(body: string | undefined): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body ?? '');
+  } catch {
+    return '';
+  }
+  const root = (parsed ?? {}) as { error?: unknown; 'odata.error'?: unknown };
+  const e = (root.error ?? root['odata.error']) as { code?: unknown; message?: unknown } | undefined;
+  if (e === undefined || e === null || typeof e !== 'object') return '';
+  const message = typeof e.message === 'string' ? e.message : (e.message as { value?: unknown } | undefined)?.value;
+  const text = [e.code, message].filter((v): v is string => typeof v === 'string').join(': ');
+  return text.replace(/\s+/g, ' ').slice(0, 200);
 }

@@ -1,9 +1,9 @@
 import type { MessageTraceConfig } from '../config/index.ts';
-import { Outbox, spillingSink, type EventSink } from '../devo/outbox.ts';
-import { loadFilter, saveFilter, type BlobStore, type CursorStore } from '../state/index.ts';
+import { DeliveryPipeline, type EventSink } from '../pipeline/index.ts';
+import { loadFilter, type BlobStore, type CursorStore } from '../state/index.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { RunStatistics } from '../telemetry/statistics.ts';
-import type { TraceRow, TraceSource } from './client.ts';
+import { isMessageTraceApiError, type TraceRow, type TraceSource } from './client.ts';
 import { toLegacyRow, traceKey } from './mapping.ts';
 
 export const MESSAGE_TRACE_FUNCTION = 'messageTrace';
@@ -15,7 +15,6 @@ export const GRAPH_RETENTION_MS = 90 * DAY_MS;
 export const WINDOW_MS = DAY_MS;
 /** The smallest window a busy tenant shrinks to. */
 export const MIN_WINDOW_MS = 5 * 60_000;
-const CHECKPOINT_BYTES = 8_000_000;
 
 /** Where message trace collection stands: every row received before `position` (minus the delay) was delivered. */
 export interface MessageTraceCursor {
@@ -35,6 +34,8 @@ export interface MessageTraceRun {
   logger: Logger;
   stats: RunStatistics;
   deadline: number;
+  /** Aborts when the function's lease is lost: nothing more is written. */
+  signal?: AbortSignal;
   now?: () => Date;
 }
 
@@ -47,79 +48,98 @@ export function oldestStart(config: MessageTraceConfig, now: Date): Date {
 
 /**
  * One invocation of `messageTrace`: load state → windows of up to a day from the cursor to now − delay → every page
- * of a window → dedupe on (trace, recipient, status) → deliver → checkpoint. The cursor moves only after a window's
- * rows were all confirmed by Devo; a run that stops inside a window reads it again and the filter drops the overlap.
+ * of a window → dedupe on (trace, recipient, status) → deliver → confirm → checkpoint. The cursor moves only after a
+ * window's rows were all confirmed by Devo; a run that stops inside a window reads it again and the filter drops the
+ * overlap. A page that still fails after its retries stops the run quietly; the next run reads that window again.
  */
 export async function collectMessageTrace(run: MessageTraceRun): Promise<void> {
   const now = run.now ?? (() => new Date());
   const { config, logger } = run;
   const state = await loadState(run, now());
-  const filter = await loadFilter(run.blobs, `${MESSAGE_TRACE_FUNCTION}.bloom`, config.dedupe, logger);
-  const outbox = new Outbox();
-  const deliver = async (): Promise<void> => {
-    run.stats.eventsSent += await outbox.deliver(run.sink);
-    await saveFilter(run.blobs, filter);
+  const pipeline = new DeliveryPipeline({
+    sink: run.sink,
+    blobs: run.blobs,
+    filter: await loadFilter(run.blobs, `${MESSAGE_TRACE_FUNCTION}.bloom`, config.dedupe, logger),
+    stats: run.stats,
+    ...(run.signal === undefined ? {} : { signal: run.signal }),
+  });
+  const progress = async (): Promise<void> => {
+    state.etag = await run.cursors.save(MESSAGE_TRACE_FUNCTION, state.cursor, state.etag, CURSOR_VERSION);
   };
 
-  for (;;) {
-    const at = now();
-    const oldest = oldestStart(config, at);
-    let start = new Date(state.cursor.position);
-    // A cursor a moment behind the limit (the first run's start, computed milliseconds earlier) lost nothing.
-    if (oldest.getTime() - start.getTime() >= 1000) {
-      logger.warn(
-        `${MESSAGE_TRACE_FUNCTION}: rows received between ${start.toISOString()} and ${oldest.toISOString()} are older than the API serves (or MESSAGE_TRACE_DAYS_BACK allows) and were not collected.`,
-      );
-    }
-    if (start < oldest) start = oldest;
-    const liveEdge = new Date(Math.floor((at.getTime() - config.delayMs) / 1000) * 1000);
-    if (start >= liveEdge || Date.now() >= run.deadline) break;
-    const windowMs = state.cursor.windowMs ?? WINDOW_MS;
-    const end = new Date(Math.min(start.getTime() + windowMs, liveEdge.getTime()));
-
-    let index = 0;
-    const queue = (row: TraceRow): void => {
-      run.stats.eventsReceived += 1;
-      // The message is built before the row is marked as seen, so a row is in the filter only once it is queued.
-      const message =
-        config.api === 'graph' && config.outputFormat === 'legacy'
-          ? toLegacyRow(row, { organization: config.organization, start, end, index })
-          : row;
-      const text = JSON.stringify(message);
-      if (!filter.filter.addIfNew(traceKey(row))) {
-        run.stats.duplicates += 1;
+  await pipeline.run(async () => {
+    for (;;) {
+      const at = now();
+      const oldest = oldestStart(config, at);
+      let start = new Date(state.cursor.position);
+      // A cursor a moment behind the limit (the first run's start, computed milliseconds earlier) lost nothing.
+      if (oldest.getTime() - start.getTime() >= 1000) {
+        logger.warn(
+          `${MESSAGE_TRACE_FUNCTION}: rows received between ${start.toISOString()} and ${oldest.toISOString()} are older than the API serves (or MESSAGE_TRACE_DAYS_BACK allows) and were not collected.`,
+        );
+      }
+      if (start < oldest) start = oldest;
+      const liveEdge = new Date(Math.floor((at.getTime() - config.delayMs) / 1000) * 1000);
+      if (start >= liveEdge || Date.now() >= run.deadline) return;
+      const windowMs = state.cursor.windowMs ?? WINDOW_MS;
+      const end = new Date(Math.min(start.getTime() + windowMs, liveEdge.getTime()));
+      const read = await readWindow(run, pipeline, start, end);
+      if (read === 'failed') return;
+      if (read === 'out-of-time') {
+        // Rows come newest first, so part of a window is no position to save. Read it again next run, in smaller
+        // windows so one fits a run; the saved filter drops what was already delivered.
+        const smaller = Math.max(MIN_WINDOW_MS, Math.floor(windowMs / 4));
+        logger.warn(
+          `${MESSAGE_TRACE_FUNCTION}: the window from ${start.toISOString()} did not fit in this run; the next runs read windows of ${Math.round(smaller / 60_000)} minutes.`,
+        );
+        state.cursor = { ...state.cursor, windowMs: smaller };
         return;
       }
-      index += 1;
-      noteEventTime(run.stats, row);
-      outbox.add(MESSAGE_TRACE_TAG, text);
-    };
-    const onRow = spillingSink(queue, outbox, CHECKPOINT_BYTES, deliver);
-    let finished = true;
+      // A window that fitted: let the next one grow back towards a day.
+      state.cursor = { ...state.cursor, position: end.toISOString(), windowMs: Math.min(WINDOW_MS, windowMs * 2) };
+      await pipeline.checkpoint(progress);
+    }
+  }, progress);
+}
+
+/** Every page of one window into the pipeline. */
+async function readWindow(
+  run: MessageTraceRun,
+  pipeline: DeliveryPipeline,
+  start: Date,
+  end: Date,
+): Promise<'done' | 'out-of-time' | 'failed'> {
+  const { config } = run;
+  let index = 0;
+  const onRow = pipeline.intake((row: TraceRow): void => {
+    run.stats.eventsReceived += 1;
+    // The message is built before the row is marked as seen, so a row is in the filter only once it is queued.
+    const message =
+      config.api === 'graph' && config.outputFormat === 'legacy'
+        ? toLegacyRow(row, { organization: config.organization, start, end, index })
+        : row;
+    const text = JSON.stringify(message);
+    if (!pipeline.filter.addIfNew(traceKey(row))) {
+      run.stats.duplicates += 1;
+      return;
+    }
+    index += 1;
+    pipeline.add(MESSAGE_TRACE_TAG, text, eventTime(row));
+  });
+  try {
     for await (const { rows, more } of run.source.listWindow(start, end)) {
       for (const row of rows) await onRow(row);
-      if (more && Date.now() >= run.deadline) {
-        finished = false;
-        break;
-      }
+      if (more && Date.now() >= run.deadline) return 'out-of-time';
     }
-    await deliver();
-    if (!finished) {
-      // Rows come newest first, so part of a window is no position to save. Read it again next run, in smaller
-      // windows so one fits a run; the saved filter drops what was already delivered.
-      const smaller = Math.max(MIN_WINDOW_MS, Math.floor(windowMs / 4));
-      logger.warn(
-        `${MESSAGE_TRACE_FUNCTION}: the window from ${start.toISOString()} did not fit in this run; the next runs read windows of ${Math.round(smaller / 60_000)} minutes.`,
-      );
-      state.cursor = { ...state.cursor, windowMs: smaller };
-      break;
-    }
-    // A window that fitted: let the next one grow back towards a day.
-    state.cursor = { ...state.cursor, position: end.toISOString(), windowMs: Math.min(WINDOW_MS, windowMs * 2) };
-    state.etag = await run.cursors.save(MESSAGE_TRACE_FUNCTION, state.cursor, state.etag, CURSOR_VERSION);
+    return 'done';
+  } catch (err) {
+    if (!isMessageTraceApiError(err) || !err.transient) throw err;
+    run.logger.warn(
+      `${MESSAGE_TRACE_FUNCTION}: reading the window from ${start.toISOString()} failed (${err.message}); the next run reads it again.`,
+    );
+    run.stats.stoppedEarly = true;
+    return 'failed';
   }
-  await deliver();
-  state.etag = await run.cursors.save(MESSAGE_TRACE_FUNCTION, state.cursor, state.etag, CURSOR_VERSION);
 }
 
 async function loadState(
@@ -140,12 +160,11 @@ async function loadState(
   return { cursor: { reset, position }, etag: stored?.etag };
 }
 
-/** Tracks the newest receive time sent, for delivery lag: Graph ISO, RWS light ISO without Z, RWS verbose /Date(ms)/. */
-function noteEventTime(stats: RunStatistics, row: TraceRow): void {
+/** A row's receive time (ms) for delivery lag: Graph ISO, RWS light ISO without Z, RWS verbose /Date(ms)/. */
+function eventTime(row: TraceRow): number | undefined {
   const value = row.receivedDateTime ?? row.Received;
-  if (typeof value !== 'string') return;
+  if (typeof value !== 'string') return undefined;
   const ms = /^\/Date\((\d+)\)\/$/.exec(value)?.[1];
   const time = ms !== undefined ? Number(ms) : Date.parse(/Z|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`);
-  if (!Number.isNaN(time) && (stats.newestEventTime === undefined || time > stats.newestEventTime))
-    stats.newestEventTime = time;
+  return Number.isNaN(time) ? undefined : time;
 }

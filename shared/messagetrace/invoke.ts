@@ -14,14 +14,19 @@ export async function invokeMessageTrace(
   options: InvocationOptions = {},
 ): Promise<RunStatistics> {
   const config = readMessageTraceConfig(env);
-  const tokens = createTokenSource(createCredential(config.o365), scopeFor(config.resource), config.o365.authorityHost);
+  const credential = createCredential(config.o365);
   return runInvocation(MESSAGE_TRACE_FUNCTION, config, env, logger, options, async (context) => {
+    const tokens = createTokenSource(credential, scopeFor(config.resource), config.o365.authorityHost, {
+      ...config.http,
+      deadline: context.deadline,
+    });
     const source = createTraceClient({
       api: config.api,
       url: config.url,
       tokens,
       http: config.http,
       requestsPer5Minutes: config.requestsPer5Minutes,
+      budget: context.budget,
       onRequest: context.onRequest,
       onRetry: context.onRetry,
     });

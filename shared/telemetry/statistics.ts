@@ -13,8 +13,10 @@ export interface RunStatistics {
   blobsFailed: number;
   blobsRetried: number;
   blobsLost: number;
-  /** Newest event time sent (ms since epoch), for delivery lag. */
+  /** Newest event time Devo confirmed (ms since epoch), for delivery lag. */
   newestEventTime: number | undefined;
+  /** The run stopped before it caught up, after a failure it could not get past (the next run goes on from there). */
+  stoppedEarly: boolean;
 }
 
 export function emptyStatistics(): RunStatistics {
@@ -30,6 +32,7 @@ export function emptyStatistics(): RunStatistics {
     blobsRetried: 0,
     blobsLost: 0,
     newestEventTime: undefined,
+    stoppedEarly: false,
   };
 }
 
@@ -41,6 +44,7 @@ export function summaryLine(name: string, stats: RunStatistics, elapsedMs: numbe
     `duplicates filtered: ${stats.duplicates}; events sent: ${stats.eventsSent}; ` +
     `average events per second: ${rate.toFixed(1)}; elapsed: ${seconds.toFixed(1)} s; ` +
     `throttled: ${stats.throttled}; retries: ${stats.retries}; blobs fetched: ${stats.blobsFetched}; ` +
-    `blobs failed: ${stats.blobsFailed}; blobs lost to expiry: ${stats.blobsLost}`
+    `blobs failed: ${stats.blobsFailed}; blobs lost to expiry: ${stats.blobsLost}` +
+    (stats.stoppedEarly ? '; stopped early: the next run goes on from where this one stopped' : '')
   );
 }

@@ -23,13 +23,20 @@ const blob = (id: string, minute: number) => ({
 describe('Management cursor', () => {
   it('moves to the first blob not done and remembers the done ones', () => {
     const sorted = [blob('a', 1), blob('b', 2), blob('c', 2), blob('d', 5)];
-    const next = advanceWithin(cursor, sorted, 2, 15 * MIN);
+    const next = advanceWithin(cursor, sorted, new Set(['a', 'b']), 15 * MIN);
     assert.equal(next.position, sorted[2]?.contentCreated);
     assert.deepEqual(Object.keys(next.recent), ['a', 'b']);
   });
 
+  it('stops at the first blob not settled, and remembers the ones settled after it', () => {
+    const sorted = [blob('a', 1), blob('b', 2), blob('c', 3), blob('d', 5)];
+    const next = advanceWithin(cursor, sorted, new Set(['a', 'c', 'd']), 15 * MIN);
+    assert.equal(next.position, sorted[1]?.contentCreated);
+    assert.deepEqual(Object.keys(next.recent).sort(), ['a', 'c', 'd']);
+  });
+
   it('keeps the position when every blob is done (the caller moves it to the window end)', () => {
-    const next = advanceWithin(cursor, [blob('a', 1)], 1, 15 * MIN);
+    const next = advanceWithin(cursor, [blob('a', 1)], new Set(['a']), 15 * MIN);
     assert.equal(next.position, cursor.position);
     assert.deepEqual(Object.keys(next.recent), ['a']);
   });

@@ -1,0 +1,2 @@
+export { Outbox, type EventSink } from './outbox.ts';
+export { DeliveryPipeline, PIPELINE_STOPPED, SPILL_BYTES, type PipelineOptions } from './pipeline.ts';
