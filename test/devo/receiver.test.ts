@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createConnection } from 'node:net';
 import { connect } from 'node:tls';
 import { after, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -94,5 +95,93 @@ describe('Devo test receiver', () => {
     assert.equal(r.rawConnections[0]?.lines, 0);
     assert.equal(r.rawConnections[0]?.discardedBytes, 30);
     assert.equal(r.rawConnections[1]?.lines, 2);
+  });
+});
+
+/** Sends two records on a new plain TCP connection; resolves with how it ended (`end` or the error code). */
+function sendPlain(r: DevoReceiver): Promise<string> {
+  return new Promise((resolve) => {
+    const s = createConnection({ host: '127.0.0.1', port: r.port });
+    s.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+    s.on('end', () => resolve('end'));
+    s.resume();
+    s.end(line('my.app.a', 'a record longer than the 30 bytes let through') + line('my.app.a', 'second'));
+  });
+}
+
+describe('Devo test receiver: periodic resets', () => {
+  const open: DevoReceiver[] = [];
+  after(() => Promise.all(open.map((r) => r.close())));
+  const pattern = [false, false, true, false, false, true];
+
+  it('resets every Nth connection as soon as it is accepted, the same connections on every run', async () => {
+    for (let run = 0; run < 2; run++) {
+      const r = await startDevoReceiver({ tls: false, faults: { resetEvery: 3 } });
+      open.push(r);
+      const outcomes: string[] = [];
+      for (let i = 0; i < pattern.length; i++) outcomes.push(await sendPlain(r));
+      assert.deepEqual(
+        outcomes.map((o) => o !== 'end'),
+        pattern,
+        `run ${run}: ${outcomes.join(',')}`,
+      );
+      await r.waitFor(() => r.rawConnections.length === pattern.length && r.rawConnections.every((x) => x.closed));
+      assert.deepEqual(
+        r.rawConnections.map((x) => x.dropped),
+        pattern,
+      );
+      assert.deepEqual(
+        r.rawConnections.map((x) => x.lines),
+        pattern.map((dropped) => (dropped ? 0 : 2)),
+      );
+    }
+  });
+
+  it('resets every Nth connection after dropAfterBytes when that is set', async () => {
+    const r = await startDevoReceiver({
+      tls: false,
+      faults: { resetEvery: 3, dropAfterBytes: 30, dropConnections: 0 },
+    });
+    open.push(r);
+    const outcomes: string[] = [];
+    for (let i = 0; i < pattern.length; i++) outcomes.push(await sendPlain(r));
+    assert.deepEqual(
+      outcomes.map((o) => o === 'ECONNRESET'),
+      pattern,
+      outcomes.join(','),
+    );
+    await r.waitFor(() => r.rawConnections.length === pattern.length && r.rawConnections.every((x) => x.closed));
+    assert.deepEqual(
+      r.rawConnections.map((x) => (x.dropped ? x.discardedBytes : x.lines)),
+      [2, 2, 30, 2, 2, 30],
+    );
+  });
+
+  it('resets every Nth connection over mutual TLS', async () => {
+    const r = await startDevoReceiver({ faults: { resetEvery: 2 } });
+    open.push(r);
+    const c = testCerts();
+    const send = (): Promise<string> =>
+      new Promise((resolve) => {
+        const s = connect({ host: '127.0.0.1', port: r.port, ca: c.ca, cert: c.clientCert, key: c.clientKey });
+        s.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+        s.on('end', () => resolve('end'));
+        s.resume();
+        s.once('secureConnect', () => s.end(line('my.app.t', 'over tls')));
+      });
+    const outcomes = [await send(), await send(), await send()];
+    assert.equal(outcomes[0], 'end');
+    assert.notEqual(outcomes[1], 'end');
+    assert.equal(outcomes[2], 'end');
+    await r.waitFor(() => r.rawConnections.length === 3 && r.rawConnections.every((x) => x.closed));
+    assert.deepEqual(
+      r.rawConnections.map((x) => x.dropped),
+      [false, true, false],
+    );
+    assert.equal(r.byTag.get('my.app.t')?.length, 2);
+  });
+
+  it('refuses a resetEvery that is not a whole number >= 1', async () => {
+    await assert.rejects(startDevoReceiver({ tls: false, faults: { resetEvery: 0 } }), /resetEvery/);
   });
 });

@@ -113,3 +113,65 @@ it('prints message trace settings for both back ends', async (t) => {
     clearTimeout(timer);
   }
 });
+
+it('disturbs data requests with --chaos and logs the fault of each', async (t) => {
+  const child = spawn(process.execPath, [CLI, '--port', '0', '--json', '--chaos', '1', '--chaos-stall-ms', '20'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  const stderr: string[] = [];
+  child.stderr.on('data', (c: Buffer) => stderr.push(c.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  try {
+    const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
+    const info = JSON.parse(line) as Record<string, string>;
+    const token = await call(`${info.origin}/${info.tenantId}/oauth2/v2.0/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: info.clientId!,
+        client_secret: info.clientSecret!,
+        scope: info.scope!,
+      }).toString(),
+    });
+    assert.equal(token.status, 200, 'the token route is not disturbed by default');
+    const accessToken = (JSON.parse(token.text) as { access_token: string }).access_token;
+    for (let i = 0; i < 4; i++) {
+      const list = await call(`${info.feedRoot}/subscriptions/list?PublisherIdentifier=${info.tenantId}`, {
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
+      const parsed = list.error === undefined && list.status === 200 && parsesAsJson(list.text);
+      assert.equal(parsed, false, `request ${i} was disturbed`);
+    }
+    const faultLines = (): number => stderr.join('').match(/\[list, fault [\w-]+\]/g)?.length ?? 0;
+    // The line is written once the reply is done, which may be just after the client saw it end.
+    while (faultLines() < 4 && child.exitCode === null) await new Promise((r) => setTimeout(r, 10));
+    child.kill('SIGTERM');
+    const [code] = (await once(child, 'close')) as [number | null];
+    assert.equal(code, 0);
+    assert.equal(faultLines(), 4, stderr.join(''));
+  } finally {
+    clearTimeout(timer);
+  }
+});
+
+it('refuses a --chaos rate outside 0..1', async () => {
+  const child = spawn(process.execPath, [CLI, '--port', '0', '--chaos', '1.5'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const stderr: string[] = [];
+  child.stderr.on('data', (c: Buffer) => stderr.push(c.toString()));
+  const [code] = (await once(child, 'close')) as [number | null];
+  assert.equal(code, 2);
+  assert.match(stderr.join(''), /--chaos: expected a number within 0\.\.1/);
+});
+
+function parsesAsJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -56,6 +56,11 @@ export interface DevoReceiverFaults {
   dropAfterBytes?: number;
   /** …for the first K connections (default 1). */
   dropConnections?: number;
+  /**
+   * Also reset every Nth connection (N, 2N, 3N… in accept order, so the pattern is the same on every run): after
+   * `dropAfterBytes` bytes when that is set, otherwise as soon as it is accepted, before reading anything.
+   */
+  resetEvery?: number;
   /** Never close our side after the client half-closes (the client's confirmation must time out). */
   ignoreHalfClose?: boolean;
   /** Close connections idle this long, as Devo's endpoint does. */
@@ -234,6 +239,9 @@ export class DevoStreamParser {
 /** Starts a local Devo-like syslog receiver (mutual TLS by default) on an ephemeral port. */
 export async function startDevoReceiver(options: DevoReceiverOptions = {}): Promise<DevoReceiver> {
   const faults = options.faults ?? {};
+  if (faults.resetEvery !== undefined && !(Number.isInteger(faults.resetEvery) && faults.resetEvery >= 1)) {
+    throw new RangeError(`resetEvery must be a whole number >= 1, got ${faults.resetEvery}`);
+  }
   const host = options.host ?? '127.0.0.1';
   const lines: ReceivedLine[] = [];
   const byTag = new Map<string, ReceivedLine[]>();
@@ -287,7 +295,9 @@ export async function startDevoReceiver(options: DevoReceiverOptions = {}): Prom
       rec.members = parser.members;
     };
     const dropAt = faults.dropAfterBytes;
-    const drops = dropAt !== undefined && rec.id <= (faults.dropConnections ?? 1);
+    const every = faults.resetEvery;
+    const periodic = every !== undefined && rec.id % every === 0;
+    const drops = dropAt !== undefined && (rec.id <= (faults.dropConnections ?? 1) || periodic);
     socket.on('data', (chunk: Buffer) => {
       if (rec.dropped) return;
       if (drops && rec.bytes + chunk.length >= dropAt) {
@@ -314,6 +324,11 @@ export async function startDevoReceiver(options: DevoReceiverOptions = {}): Prom
     socket.on('error', (err) => rec.errors.push(err.message));
     if (faults.idleCloseMs !== undefined) socket.setTimeout(faults.idleCloseMs, () => socket.end());
     if (faults.stallReading) socket.pause();
+    if (periodic && dropAt === undefined) {
+      rec.dropped = true;
+      if (raw.destroyed) socket.destroy();
+      else raw.resetAndDestroy();
+    }
   };
 
   let server: Server;

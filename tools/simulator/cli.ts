@@ -4,15 +4,17 @@
 //                               [--page-size 100] [--blobs-per-type 8] [--require-publisher-identifier]
 //                               [--resource https://manage.office.com] [--graph-resource https://graph.microsoft.com]
 //                               [--rws-resource https://outlook.office365.com] [--rws-shape light|verbose]
-//                               [--messages 200] [--quiet] [--json]
+//                               [--messages 200] [--chaos 0.2 [--chaos-stall-ms 3000] [--fault-seed 1]]
+//                               [--quiet] [--json]
 //
 // Without --cert/--key it uses the test certificates in test/support/certs (trust them with
 // NODE_EXTRA_CA_CERTS=test/support/certs/ca.pem). Prints the origin and the (simulated) credentials, then one line
-// per request unless --quiet. Ctrl-C stops it.
+// per request unless --quiet. --chaos RATE disturbs about that share of data requests (see chaosFaults). Ctrl-C
+// stops it.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startO365Simulator } from './index.ts';
+import { chaosFaults, startO365Simulator } from './index.ts';
 
 /** Routes where the collector must send `PublisherIdentifier` (the log line flags it when missing). */
 const MANAGEMENT_ROUTES: ReadonlySet<string> = new Set(['list', 'start', 'stop', 'content', 'blob']);
@@ -33,6 +35,9 @@ const { values } = parseArgs({
     'rws-resource': { type: 'string' },
     'rws-shape': { type: 'string', default: 'light' },
     messages: { type: 'string', default: '200' },
+    chaos: { type: 'string' },
+    'chaos-stall-ms': { type: 'string', default: '3000' },
+    'fault-seed': { type: 'string' },
     'require-publisher-identifier': { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
@@ -59,6 +64,23 @@ if (rwsShape !== 'light' && rwsShape !== 'verbose') {
   console.error(`--rws-shape: expected light or verbose, got ${rwsShape}`);
   process.exit(2);
 }
+/** A share within 0..1, or exit with a message naming the option. */
+function share(name: string, text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !(value >= 0 && value <= 1)) {
+    console.error(`--${name}: expected a number within 0..1, got ${text}`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const chaos =
+  values.chaos === undefined
+    ? []
+    : chaosFaults({
+        rate: share('chaos', values.chaos),
+        stallMs: whole('chaos-stall-ms', values['chaos-stall-ms'], 0),
+      });
 const certPath = values.cert ?? `${TEST_CERTS}server.pem`;
 const keyPath = values.key ?? `${TEST_CERTS}server.key`;
 
@@ -77,6 +99,8 @@ const sim = await startO365Simulator({
   ...(values['graph-resource'] === undefined ? {} : { graphResource: values['graph-resource'] }),
   ...(values['rws-resource'] === undefined ? {} : { rwsResource: values['rws-resource'] }),
   messageTrace: { messages: whole('messages', values.messages, 0), rwsShape },
+  faults: chaos,
+  ...(values['fault-seed'] === undefined ? {} : { faultSeed: whole('fault-seed', values['fault-seed'], 0) }),
   ...(values.quiet
     ? {}
     : {

@@ -5,8 +5,19 @@
 export { startO365Simulator } from './simulator.ts';
 export type { O365Simulator } from './simulator.ts';
 export type { DataOptions, LargeBlobSpec, SimulatorOptions } from './options.ts';
-export type { ActiveFault, FaultFiring, FaultKind, FaultMatch, FaultSpec, RouteName } from './faults.ts';
-export { FAULT_KINDS, ROUTES } from './faults.ts';
+export type {
+  ActiveFault,
+  FaultFiring,
+  FaultKind,
+  FaultMatch,
+  FaultSpec,
+  InjectedDescriptor,
+  PoisonVariant,
+  RouteName,
+} from './faults.ts';
+export { FAULT_KINDS, POISON_VARIANTS, ROUTES } from './faults.ts';
+export { CHAOS_DEFAULT_ROUTES, chaosFaults, chaosProbabilities } from './chaos.ts';
+export type { ChaosOptions } from './chaos.ts';
 export type { LoggedRequest, RequestLog } from './request-log.ts';
 export type { ClientAuthMethod, IssuedToken } from './entra/tokens.ts';
 export type { ContentDescriptor } from './management/store.ts';

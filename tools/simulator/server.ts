@@ -3,16 +3,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RouteMatch, SimContext } from './context.ts';
 import { aadError } from './entra/errors.ts';
 import { matchEntra } from './entra/routes.ts';
-import type { FaultSpec } from './faults.ts';
-import { bodyDisturbance } from './faults.ts';
+import type { FaultSpec, TakenFault } from './faults.ts';
 import type { Reply, RequestContext } from './http.ts';
-import { afError, jsonReply, queryView, readBody, writeReply } from './http.ts';
+import { afError, jsonReply, queryView, rawJsonReply, readBody } from './http.ts';
+import { poisonDescriptor, poisonListing } from './management/poison.ts';
 import { encodePageToken } from './management/window.ts';
 import { expired, matchManagement, throttleMessage } from './management/routes.ts';
 import { traceFaultReply } from './trace/errors.ts';
 import { foreignTraceNextLink } from './trace/faults.ts';
 import { matchGraph } from './trace/graph.ts';
 import { matchRws } from './trace/rws.ts';
+import { bodyDisturbance, writeReply } from './wire.ts';
 
 const DEFAULT_FOREIGN_ORIGIN = 'https://foreign.example.invalid';
 
@@ -42,6 +43,17 @@ function serviceUnavailable(): Reply {
   };
 }
 
+/** What a front end or proxy sometimes answers with status 200: an error page instead of the API's JSON. */
+function htmlPage(body: string | undefined): Reply {
+  return {
+    status: 200,
+    headers: { 'content-type': 'text/html; charset=utf-8' },
+    body:
+      body ??
+      '<!DOCTYPE html><html><head><title>Error</title></head><body><h1>Something went wrong</h1><p>The request could not be processed. Please try again later.</p></body></html>',
+  };
+}
+
 /** The reply a fault puts in place of the real one, for faults that replace it. */
 function replacement(
   spec: Readonly<FaultSpec>,
@@ -49,6 +61,8 @@ function replacement(
   req: RequestContext,
   sim: SimContext,
 ): Reply | undefined {
+  if (spec.kind === 'html-200') return htmlPage(spec.body);
+  if (spec.kind === 'non-json-200') return rawJsonReply(200, spec.body ?? 'OK');
   if (match.family === 'graph' || match.family === 'rws') {
     return spec.kind === '503'
       ? serviceUnavailable()
@@ -83,6 +97,10 @@ function replacement(
         : afError(spec.status ?? 400, spec.code ?? 'AF50005', spec.message ?? 'Simulated error.');
     case 'expired':
       return expired(match.contentId ?? '');
+    case 'not-found':
+      return match.route === 'blob'
+        ? afError(404, 'AF20050', `The specified content (${match.contentId ?? ''}) doesn't exist.`)
+        : undefined;
     default:
       return undefined;
   }
@@ -95,6 +113,27 @@ function foreignNextPage(reply: Reply, req: RequestContext, foreignOrigin: strin
   if (current === undefined) next.searchParams.set('nextpage', encodePageToken({ created: req.now, seq: 1 }));
   const foreign = new URL(`${next.pathname}${next.search}`, foreignOrigin);
   return { ...reply, headers: { ...reply.headers, NextPageUri: foreign.href } };
+}
+
+/** Applies the faults that rewrite a real reply (next-page links, listing contents); others pass it through. */
+function rewrite(taken: TakenFault | undefined, reply: Reply, match: RouteMatch, req: RequestContext, sim: SimContext) {
+  const spec = taken?.spec;
+  const foreign = spec?.foreignOrigin ?? DEFAULT_FOREIGN_ORIGIN;
+  if (spec?.kind === 'foreign-next-page') {
+    return match.family === 'graph' || match.family === 'rws'
+      ? foreignTraceNextLink(reply, req, foreign)
+      : foreignNextPage(reply, req, foreign);
+  }
+  if (spec?.kind === 'poison-descriptor' && taken !== undefined && match.route === 'content') {
+    const variant = spec.variant ?? 'missing-contentId';
+    const seq = taken.firing.seq;
+    const lifetime = sim.options.contentLifetimeMs;
+    const poisoned = poisonListing(reply, (last) => poisonDescriptor(variant, req, seq, lifetime, foreign, last));
+    if (poisoned === undefined) return reply;
+    taken.firing.injected = poisoned.descriptor;
+    return poisoned.reply;
+  }
+  return reply;
 }
 
 /** Builds the request listener: route, log, apply faults, answer. */
@@ -136,7 +175,7 @@ export function createDispatcher(
       bearerValid: match.bearerValid ?? false,
       publisherIdentifier: ctx.query.get('PublisherIdentifier'),
     });
-    const fault = sim.faults.take({
+    const taken = sim.faults.take({
       route: match.route,
       method,
       contentType: match.contentType,
@@ -144,19 +183,13 @@ export function createDispatcher(
       path: url.pathname,
       seq,
     });
+    const fault = taken?.spec;
     if (fault !== undefined) entry.fault = fault.kind;
 
     let reply = fault === undefined ? undefined : replacement(fault, match, ctx, sim);
     if (reply === undefined) {
       if (fault?.kind === 'delay-headers') await sleep(fault.delayMs ?? 1000, undefined, { signal });
-      reply = await match.handle();
-      if (fault?.kind === 'foreign-next-page') {
-        const foreign = fault.foreignOrigin ?? DEFAULT_FOREIGN_ORIGIN;
-        reply =
-          match.family === 'graph' || match.family === 'rws'
-            ? foreignTraceNextLink(reply, ctx, foreign)
-            : foreignNextPage(reply, ctx, foreign);
-      }
+      reply = rewrite(taken, await match.handle(), match, ctx, sim);
     }
     entry.status = reply.status;
     try {
