@@ -168,7 +168,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
             ...(options.budget === undefined ? {} : { timeLeftMs: options.budget.deadline - Date.now() }),
           });
           if (!decision.retry) {
-            if (decision.why === 'deadline') failure.message += ' (no retry fits in the time left)';
+            if (decision.why === 'deadline') {
+              failure.reason = 'deadline';
+              failure.message += ' (no retry fits in the time left)';
+            }
             throw failure;
           }
           options.onRetry?.({
