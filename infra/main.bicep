@@ -240,6 +240,8 @@ var resourceToken = toLower(uniqueString(subscription().id, environmentName, loc
 var tags = { 'azd-env-name': environmentName }
 var functionAppName = 'func-o365devo-${resourceToken}'
 var keyVaultName = 'kv-${resourceToken}'
+var storageAccountName = 'st${resourceToken}'
+var applicationInsightsName = 'appi-o365devo-${resourceToken}'
 var deploymentContainerName = 'app-package'
 
 /** The value of an app setting that the platform resolves from Key Vault with the app's identity. */
@@ -349,7 +351,7 @@ var appSettings = {
 // Resources
 // ----------------------------------------------------------------------------------------------------------------
 
-resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: empty(resourceGroupName) ? 'rg-${environmentName}' : resourceGroupName
   location: location
   tags: tags
@@ -370,7 +372,7 @@ module monitoring 'modules/monitoring.bicep' = {
   scope: rg
   params: {
     logAnalyticsName: 'log-o365devo-${resourceToken}'
-    applicationInsightsName: 'appi-o365devo-${resourceToken}'
+    applicationInsightsName: applicationInsightsName
     location: location
     tags: tags
   }
@@ -380,7 +382,7 @@ module storage 'modules/storage.bicep' = {
   name: 'storage'
   scope: rg
   params: {
-    name: 'st${resourceToken}'
+    name: storageAccountName
     location: location
     tags: tags
     deploymentContainerName: deploymentContainerName
@@ -411,10 +413,13 @@ module keyVault 'modules/keyvault.bicep' = {
 module rbac 'modules/rbac.bicep' = {
   name: 'rbac'
   scope: rg
+  // Names known before deployment (not module outputs), so What-If can predict the assignments.
+  dependsOn: [storage, keyVault, monitoring]
   params: {
-    storageAccountName: storage.outputs.name
-    keyVaultName: keyVault.outputs.name
-    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    storageAccountName: storageAccountName
+    keyVaultName: keyVaultName
+    applicationInsightsName: applicationInsightsName
+    #disable-next-line what-if-short-circuiting // assignment names hash it; new names would clash on redeploy
     appPrincipalId: identity.outputs.principalId
     operatorPrincipalId: principalId
     operatorPrincipalType: principalType
@@ -457,10 +462,11 @@ module alerts 'modules/alerts.bicep' = {
 module workbook 'modules/workbook.bicep' = {
   name: 'workbook'
   scope: rg
+  dependsOn: [monitoring]
   params: {
     location: location
     tags: tags
-    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    applicationInsightsName: applicationInsightsName
   }
 }
 

@@ -17,7 +17,7 @@ param softDeleteRetentionInDays int = 90
 @secure()
 param secretValues object
 
-resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+resource vault 'Microsoft.KeyVault/vaults@2026-05-15' = {
   name: name
   location: location
   tags: tags
@@ -36,7 +36,7 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   }
 }
 
-resource secrets 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = [
+resource secrets 'Microsoft.KeyVault/vaults/secrets@2026-05-15' = [
   for secret in items(secretValues): if (!empty(secret.value)) {
     parent: vault
     name: secret.key

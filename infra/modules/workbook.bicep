@@ -3,23 +3,28 @@
 
 param location string
 param tags object
-param applicationInsightsId string
+@description('Application Insights component the workbook reads; a name known before deployment, for What-If.')
+param applicationInsightsName string
 param displayName string = 'Office 365 to Devo collectors'
 
 var layout = loadJsonContent('../workbook/o365devo.workbook.json')
 
+resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
+}
+
 resource workbook 'Microsoft.Insights/workbooks@2023-06-01' = {
   // A workbook's name must be a GUID; derive a stable one so redeploys update it in place.
-  name: guid(resourceGroup().id, applicationInsightsId, 'o365devo-workbook')
+  name: guid(resourceGroup().id, appInsights.id, 'o365devo-workbook')
   location: location
   tags: union(tags, { 'hidden-title': displayName })
   kind: 'shared'
   properties: {
     displayName: displayName
     category: 'workbook'
-    sourceId: applicationInsightsId
+    sourceId: appInsights.id
     version: 'Notebook/1.0'
-    serializedData: string(union(layout, { fallbackResourceIds: [applicationInsightsId] }))
+    serializedData: string(union(layout, { fallbackResourceIds: [appInsights.id] }))
   }
 }
 
