@@ -106,6 +106,7 @@ export function readPage(
 export function createTraceClient(options: TraceClientOptions): TraceSource {
   const origin = new URL(options.url).origin;
   const http: HttpClient = createHttpClient({
+    isRetryableResponse: isThrottleAnswer,
     allowedOrigins: [origin],
     bearer: { origin, getToken: () => options.tokens.getToken(), invalidate: () => options.tokens.invalidate() },
     timeoutMs: options.http.timeoutMs,
@@ -173,6 +174,11 @@ export function createTraceClient(options: TraceClientOptions): TraceSource {
       }
     },
   };
+}
+
+/** A throttle whatever its status: front ends have answered message trace throttling with a 403 `TooManyRequests`. */
+function isThrottleAnswer(_statusCode: number, body: string): boolean {
+  return /^(TooManyRequests|ThrottledRequest)\b/i.test(errorSummary(body));
 }
 
 /** What a failed status means for the operator, with the setup steps the reference names. */

@@ -32,7 +32,11 @@ describe('Management faults retried in place', () => {
         f.add({ match: content, kind, after: 2 });
       f.add({ match: { route: 'list' }, kind: 'html-200' });
       const logger = recordingLogger();
-      await invokeManagementFunction('auditExchange', testEnv(stack, { HTTP_RETRIES: '8' }), logger);
+      await invokeManagementFunction(
+        'auditExchange',
+        testEnv(stack, { HTTP_RETRIES: '8', HTTP_MAX_RETRY_WAIT_SECONDS: '1' }),
+        logger,
+      );
       for (const fault of f.list()) assert.equal(fault.remaining, 0, `${fault.spec.kind} fired`);
       assertDelivered(stack, ['Audit.Exchange']);
       assert.deepEqual(await (await stateOf(stack)).retries.list(), []);
