@@ -135,6 +135,37 @@ export interface MessageTraceConfig extends CommonConfig {
   requestsPer5Minutes: number;
 }
 
+const DAY_SECONDS = 86_400;
+
+/**
+ * Each run collects from its start to the live edge `now − MESSAGE_TRACE_DELAY_SECONDS` (whole seconds), and no
+ * start is older than `now − MESSAGE_TRACE_DAYS_BACK days + MESSAGE_TRACE_MARGIN_SECONDS` (`oldestStart` in
+ * shared/messagetrace/collector.ts). All three are whole seconds, so the window is non-empty exactly when
+ * days·86400 − margin > delay; otherwise every run stops before its first request and nothing is ever collected.
+ * (The Graph 90-day limit cannot close the window: the delay is at most 2 days and the margin at most 1.)
+ */
+function messageTraceWindowProblem(
+  delaySeconds: number,
+  daysBack: number,
+  marginSeconds: number,
+): SettingProblem | undefined {
+  const reach = daysBack * DAY_SECONDS - marginSeconds;
+  if (reach > delaySeconds) return undefined;
+  const fewestDays = Math.floor((delaySeconds + marginSeconds) / DAY_SECONDS) + 1;
+  return {
+    errorId: S.messageTraceDaysBack.errorId,
+    setting: S.messageTraceDaysBack.name,
+    problem:
+      `${daysBack} day(s) back less MESSAGE_TRACE_MARGIN_SECONDS (${marginSeconds}) is ${reach} seconds, not more ` +
+      `than MESSAGE_TRACE_DELAY_SECONDS (${delaySeconds}): the oldest start allowed is never earlier than the newest ` +
+      'end requested (now minus the delay), so nothing would ever be collected.',
+    fix:
+      `raise MESSAGE_TRACE_DAYS_BACK to at least ${fewestDays}, or make MESSAGE_TRACE_DELAY_SECONDS plus ` +
+      `MESSAGE_TRACE_MARGIN_SECONDS less than ${daysBack * DAY_SECONDS}. Leave more room than the time between ` +
+      'runs: rows that fall behind the oldest start are skipped with a warning.',
+  };
+}
+
 export function readMessageTraceConfig(env: Env): MessageTraceConfig {
   const { common, own } = readTogether({
     common: () => readCommonConfig(env),
@@ -153,13 +184,20 @@ export function readMessageTraceConfig(env: Env): MessageTraceConfig {
           }
           return value as string;
         };
+        const delaySeconds = collect(S.messageTraceDelaySeconds, env, problems);
+        const daysBack = collect(S.messageTraceDaysBack, env, problems);
+        const marginSeconds = collect(S.messageTraceMarginSeconds, env, problems);
+        if (delaySeconds !== undefined && daysBack !== undefined && marginSeconds !== undefined) {
+          const problem = messageTraceWindowProblem(delaySeconds, daysBack, marginSeconds);
+          if (problem !== undefined) problems.push(problem);
+        }
         return {
           api,
           url: required(S.messageTraceUrl),
           resource: required(S.messageTraceResource),
-          delayMs: (collect(S.messageTraceDelaySeconds, env, problems) as number) * 1000,
-          daysBack: collect(S.messageTraceDaysBack, env, problems) as number,
-          marginMs: (collect(S.messageTraceMarginSeconds, env, problems) as number) * 1000,
+          delayMs: (delaySeconds as number) * 1000,
+          daysBack: daysBack as number,
+          marginMs: (marginSeconds as number) * 1000,
           reset: collect(S.messageTraceReset, env, problems),
           outputFormat: collect(S.messageTraceOutputFormat, env, problems),
           organization: collect(S.messageTraceOrganization, env, problems) ?? rawValue(env, 'O365_TENANT_ID') ?? '',

@@ -1,3 +1,6 @@
+import { optimalBits } from '../dedupe/sizing.ts';
+import { DIGEST_BYTES, HEADER_BYTES } from '../dedupe/state.ts';
+import { MAX_SINGLE_PUT_BYTES } from '../state/blob-store.ts';
 import type { Cloud } from './clouds.ts';
 import { ConfigError, type SettingProblem } from './errors.ts';
 import { normalizePem, parseCertificates, parsePrivateKey } from './pem.ts';
@@ -80,8 +83,30 @@ export function readDevoSettings(env: Env): DevoSettings {
       compression: collect(S.devoCompression, env, problems),
     };
     if (settings.tls) Object.assign(settings, readDevoCredentials(env, problems));
+    if (settings.tls === false && settings.host !== undefined && isDevoCloudHost(settings.host)) {
+      problems.push({
+        errorId: S.devoTls.errorId,
+        setting: S.devoTls.name,
+        problem: `is false, but DEVO_HOST ${settings.host} is a Devo cloud collector, which accepts only mutual TLS; plain TCP is only for an in-house relay.`,
+        fix: 'set DEVO_TLS=true with DEVO_CERT, DEVO_KEY and DEVO_CHAIN, or set DEVO_HOST to your in-house relay.',
+      });
+    }
     return settings;
   });
+}
+
+/**
+ * Domains of Devo's public collectors. The regional endpoints are `collector-us|eu|ca|ap.devo.io` (plus
+ * `collector-ap2.devo.io`), older integrations still use `<region>.elb.relay.logtrust.net`, and each Devo domain
+ * lists its own ELBs (see /work/shared/reference/devo-ingestion.md, section 1 "Endpoints"). All of them take
+ * only mutual TLS; the in-house relay is the only plain-TCP receiver (same reference, section 7).
+ */
+const DEVO_CLOUD_DOMAINS = ['devo.io', 'devo.com', 'logtrust.net'] as const;
+
+/** True for a host in one of Devo's own domains (any case, with or without a trailing dot). */
+export function isDevoCloudHost(host: string): boolean {
+  const name = host.toLowerCase().replace(/\.$/, '');
+  return DEVO_CLOUD_DOMAINS.some((domain) => name === domain || name.endsWith(`.${domain}`));
 }
 
 /** Reads and cross-checks the client certificate, key and chain, so a bad upload fails here and not at 2 a.m. */
@@ -165,9 +190,47 @@ export function readDedupeSettings(env: Env): DedupeSettings {
         problem: `${capacity} records at BLOOM_FILTER_ERROR_RATE ${errorRate} need ${Math.round(megabytes)} MB per filter (limit ${MAX_FILTER_MEGABYTES} MB).`,
         fix: 'lower BLOOM_FILTER_SIZE or raise BLOOM_FILTER_ERROR_RATE.',
       });
+    } else if (problems.length === 0) {
+      const problem = dedupeStateProblem({ capacity, bufferSize, errorRate });
+      if (problem !== undefined) problems.push(problem);
     }
     return { capacity, bufferSize, errorRate };
   });
+}
+
+/**
+ * Bytes of a saved dedupe filter once its recent buffer is full, laid out as `shared/dedupe/state.ts` writes it:
+ * the 64-byte header, the bit array (bits rounded up to whole 64-bit words, as `shared/dedupe/sizing.ts` sizes
+ * it) and one 16-byte digest per buffer slot.
+ */
+export function dedupeStateBytes(settings: DedupeSettings): number {
+  return HEADER_BYTES + optimalBits(settings.capacity, settings.errorRate) / 8 + settings.bufferSize * DIGEST_BYTES;
+}
+
+const megabytesText = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
+
+/**
+ * The state is saved in one Put Blob of at most MAX_SINGLE_PUT_BYTES; a larger one fails every save after delivery
+ * (STATE_TOO_LARGE), so the run would send the same records again on every invocation.
+ */
+function dedupeStateProblem(settings: DedupeSettings): SettingProblem | undefined {
+  const total = dedupeStateBytes(settings);
+  if (total <= MAX_SINGLE_PUT_BYTES) return undefined;
+  const filterBytes = dedupeStateBytes({ ...settings, bufferSize: 0 });
+  const bufferBytes = total - filterBytes;
+  const largestBuffer = Math.max(0, Math.floor((MAX_SINGLE_PUT_BYTES - filterBytes) / DIGEST_BYTES));
+  return {
+    errorId: S.bloomFilterBufferSize.errorId,
+    setting: S.bloomFilterBufferSize.name,
+    problem:
+      `${settings.bufferSize} recent hashes (${megabytesText(bufferBytes)}) plus the filter of BLOOM_FILTER_SIZE ` +
+      `${settings.capacity} at BLOOM_FILTER_ERROR_RATE ${settings.errorRate} (${megabytesText(filterBytes)}) make a ` +
+      `dedupe state of ${megabytesText(total)}, more than the ${megabytesText(MAX_SINGLE_PUT_BYTES)} (256 MiB) one ` +
+      'state blob may hold: every save after delivery would fail and the same records would be sent again each run.',
+    fix:
+      `lower BLOOM_FILTER_BUFFER_SIZE to at most ${largestBuffer}, or lower BLOOM_FILTER_SIZE (or raise ` +
+      'BLOOM_FILTER_ERROR_RATE) to shrink the filter.',
+  };
 }
 
 /** Each collector holds one filter in memory; five of these must fit a Flex Consumption instance. */

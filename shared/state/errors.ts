@@ -11,7 +11,9 @@ export type StateErrorCode =
   /** Stored data cannot be read back (missing parts, bad JSON, bad version). */
   | 'STATE_CORRUPT'
   /** The record name cannot be used as a key. */
-  | 'STATE_INVALID_NAME';
+  | 'STATE_INVALID_NAME'
+  /** A function lock's Blob lease was lost (refused renewal, broken, taken, expired) or released: stop writing. */
+  | 'STATE_LEASE_LOST';
 
 /** Where the failure happened; never holds secrets or values. */
 export interface StateErrorContext {
@@ -48,6 +50,7 @@ const CODES: ReadonlySet<string> = new Set<StateErrorCode>([
   'STATE_UPGRADE_FAILED',
   'STATE_CORRUPT',
   'STATE_INVALID_NAME',
+  'STATE_LEASE_LOST',
 ]);
 
 /** True for any error raised by the state stores. */
@@ -63,6 +66,11 @@ export function isStateError(err: unknown): err is StateError {
 /** True when a conditional write lost against a concurrent writer (the caller must not retry blindly). */
 export function isStateConflict(err: unknown): err is StateError & { code: 'STATE_CONFLICT' } {
   return isStateError(err) && err.code === 'STATE_CONFLICT';
+}
+
+/** True when a function lock is no longer held: the run must stop before its next write. */
+export function isLeaseLost(err: unknown): err is StateError & { code: 'STATE_LEASE_LOST' } {
+  return isStateError(err) && err.code === 'STATE_LEASE_LOST';
 }
 
 /** HTTP status of an Azure SDK `RestError`, if that is what `err` is. */

@@ -4,7 +4,16 @@ export { createCursorStore } from './cursor-store.ts';
 export type { CursorLoadOptions, CursorRecord, CursorStore, CursorStoreOptions } from './cursor-store.ts';
 export { createBlobStore, MAX_SINGLE_PUT_BYTES } from './blob-store.ts';
 export type { BlobData, BlobStore } from './blob-store.ts';
-export { isStateConflict, isStateError, stateError } from './errors.ts';
+export { isLeaseLost, isStateConflict, isStateError, stateError } from './errors.ts';
 export type { StateError, StateErrorCode, StateErrorContext } from './errors.ts';
 export { createRetryList, retryRowKey, type RetryEntry, type RetryList } from './retry-list.ts';
 export { loadFilter, saveFilter, type PersistedFilter } from './filter-state.ts';
+export {
+  acquireFunctionLock,
+  DEFAULT_LEASE_SECONDS,
+  lockBlobName,
+  LOCK_PREFIX,
+  MAX_LEASE_SECONDS,
+  MIN_LEASE_SECONDS,
+} from './lease.ts';
+export type { FunctionLock, FunctionLockOptions } from './lease.ts';

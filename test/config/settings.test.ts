@@ -15,7 +15,9 @@ import {
   settings,
   type Env,
 } from '../../shared/config/index.ts';
-import { readAll } from '../../shared/config/readers.ts';
+import { dedupeStateBytes, isDevoCloudHost, readAll } from '../../shared/config/readers.ts';
+import { DedupeFilter } from '../../shared/dedupe/index.ts';
+import { MAX_SINGLE_PUT_BYTES } from '../../shared/state/index.ts';
 import { collect, type SettingSpec } from '../../shared/config/spec.ts';
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
@@ -625,8 +627,8 @@ describe('settings: required values and cross-checks', () => {
       err.problems.map((p) => p.setting),
       ['DEVO_CERT', 'DEVO_KEY', 'DEVO_CHAIN'],
     );
-    assert.deepEqual(readDevoSettings({ DEVO_TLS: 'false', DEVO_PORT: '13000' }), {
-      host: 'collector-us.devo.io',
+    assert.deepEqual(readDevoSettings({ DEVO_TLS: 'false', DEVO_HOST: 'relay.corp.example', DEVO_PORT: '13000' }), {
+      host: 'relay.corp.example',
       port: 13000,
       tls: false,
       compression: 'none',
@@ -778,6 +780,154 @@ describe('settings: message trace', () => {
       err.problems.map((p) => p.setting),
       ['MESSAGE_TRACE_URL', 'MESSAGE_TRACE_RESOURCE'],
     );
+  });
+});
+
+/** Expects exactly the cross-check problem and checks that it names every setting involved and the fix. */
+function expectCrossCheck(read: Reader, env: Env, errorId: number, setting: string, names: string[], fix: RegExp) {
+  const err = expectProblem(read, env, errorId, setting, fix);
+  assert.equal(err.problems.length, 1, err.message);
+  for (const name of names) assert.ok(err.message.includes(name), `${name} not named in: ${err.message}`);
+  assert.match(err.message, /Fix: .*\S/);
+  return err;
+}
+
+describe('settings: combinations that cannot work are refused at start', () => {
+  const daysBackFix = /Fix: raise MESSAGE_TRACE_DAYS_BACK to at least \d+, or make MESSAGE_TRACE_DELAY_SECONDS plus/;
+  const windowSettings = ['MESSAGE_TRACE_DAYS_BACK', 'MESSAGE_TRACE_DELAY_SECONDS', 'MESSAGE_TRACE_MARGIN_SECONDS'];
+
+  it('MESSAGE_TRACE_DAYS_BACK=1 with the default 25 h delay leaves nothing to collect', () => {
+    const err = expectCrossCheck(
+      readMessageTraceConfig,
+      { ...MANAGEMENT, MESSAGE_TRACE_DAYS_BACK: '1' },
+      84,
+      'MESSAGE_TRACE_DAYS_BACK',
+      windowSettings,
+      /1 day\(s\) back less MESSAGE_TRACE_MARGIN_SECONDS \(60\) is 86340 seconds, not more than MESSAGE_TRACE_DELAY_SECONDS \(90000\)/,
+    );
+    assert.match(err.message, /at least 2,.* less than 86400\./);
+  });
+
+  it('the margin counts against the days back', () => {
+    // 2 days less a 1-day margin reach back 86400 s: not more than a 86400 s delay.
+    expectCrossCheck(
+      readMessageTraceConfig,
+      {
+        ...MANAGEMENT,
+        MESSAGE_TRACE_DAYS_BACK: '2',
+        MESSAGE_TRACE_DELAY_SECONDS: '86400',
+        MESSAGE_TRACE_MARGIN_SECONDS: '86400',
+      },
+      84,
+      'MESSAGE_TRACE_DAYS_BACK',
+      windowSettings,
+      daysBackFix,
+    );
+  });
+
+  it('accepts the tightest window that still has a second to collect', () => {
+    const env = { ...MANAGEMENT, MESSAGE_TRACE_DAYS_BACK: '1', MESSAGE_TRACE_MARGIN_SECONDS: '60' };
+    const config = readMessageTraceConfig({ ...env, MESSAGE_TRACE_DELAY_SECONDS: '86339' });
+    assert.equal(config.daysBack * 86_400_000 - config.marginMs - config.delayMs, 1000);
+    expectCrossCheck(
+      readMessageTraceConfig,
+      { ...env, MESSAGE_TRACE_DELAY_SECONDS: '86340' },
+      84,
+      'MESSAGE_TRACE_DAYS_BACK',
+      windowSettings,
+      daysBackFix,
+    );
+    assert.equal(readMessageTraceConfig({ ...MANAGEMENT, MESSAGE_TRACE_DAYS_BACK: '2' }).daysBack, 2);
+  });
+
+  it('sizes the dedupe state exactly as a filter with a full recent buffer serializes', () => {
+    const settings = { capacity: 5000, bufferSize: 300, errorRate: 1e-6 };
+    const filter = DedupeFilter.create(settings);
+    for (let i = 0; i < 1000; i++) filter.addIfNew(`record-${i}`);
+    const bytes = filter.serialize().reduce((n, chunk) => n + chunk.byteLength, 0);
+    assert.equal(dedupeStateBytes(settings), bytes);
+  });
+
+  const stateSettings = ['BLOOM_FILTER_BUFFER_SIZE', 'BLOOM_FILTER_SIZE', 'BLOOM_FILTER_ERROR_RATE'];
+  const stateFix = /Fix: lower BLOOM_FILTER_BUFFER_SIZE to at most \d+, or lower BLOOM_FILTER_SIZE/;
+
+  it('refuses a legal buffer size whose state would exceed the state blob limit', () => {
+    // 60 million records at 1e-6 take ~216 MB of bits, leaving room for ~3.3 million recent hashes.
+    const err = expectCrossCheck(
+      readDedupeSettings,
+      { BLOOM_FILTER_SIZE: '60000000', BLOOM_FILTER_BUFFER_SIZE: '10000000' },
+      41,
+      'BLOOM_FILTER_BUFFER_SIZE',
+      stateSettings,
+      stateFix,
+    );
+    assert.match(err.message, /\(160\.0 MB\).*\(215\.7 MB\).*state of 375\.7 MB, more than the 268\.4 MB \(256 MiB\)/);
+  });
+
+  it('refuses a large filter with a tiny error rate whose state would exceed the state blob limit', () => {
+    // Within the 256 MB filter limit on its own, but not together with the buffer.
+    expectCrossCheck(
+      readDedupeSettings,
+      { BLOOM_FILTER_SIZE: '70000000', BLOOM_FILTER_ERROR_RATE: '0.000001', BLOOM_FILTER_BUFFER_SIZE: '2000000' },
+      41,
+      'BLOOM_FILTER_BUFFER_SIZE',
+      stateSettings,
+      stateFix,
+    );
+  });
+
+  it('accepts the largest buffer whose state just fits, and names it in the refusal of one more', () => {
+    const base = { capacity: 60_000_000, errorRate: 1e-6 };
+    const largest = Math.floor((MAX_SINGLE_PUT_BYTES - dedupeStateBytes({ ...base, bufferSize: 0 })) / 16);
+    assert.equal(dedupeStateBytes({ ...base, bufferSize: largest }) <= MAX_SINGLE_PUT_BYTES, true);
+    assert.equal(dedupeStateBytes({ ...base, bufferSize: largest + 1 }) > MAX_SINGLE_PUT_BYTES, true);
+    const env = { BLOOM_FILTER_SIZE: '60000000', BLOOM_FILTER_ERROR_RATE: '0.000001' };
+    assert.equal(readDedupeSettings({ ...env, BLOOM_FILTER_BUFFER_SIZE: String(largest) }).bufferSize, largest);
+    const err = expectCrossCheck(
+      readDedupeSettings,
+      { ...env, BLOOM_FILTER_BUFFER_SIZE: String(largest + 1) },
+      41,
+      'BLOOM_FILTER_BUFFER_SIZE',
+      stateSettings,
+      stateFix,
+    );
+    assert.match(err.message, new RegExp(`at most ${largest},`));
+  });
+
+  it('every collector refuses a dedupe state that cannot be saved', () => {
+    const env = { ...MANAGEMENT, BLOOM_FILTER_SIZE: '60000000', BLOOM_FILTER_BUFFER_SIZE: '10000000' };
+    for (const read of [readManagementConfig, readMessageTraceConfig]) {
+      expectCrossCheck(read, env, 41, 'BLOOM_FILTER_BUFFER_SIZE', stateSettings, stateFix);
+    }
+  });
+
+  const tlsFix =
+    /Fix: set DEVO_TLS=true with DEVO_CERT, DEVO_KEY and DEVO_CHAIN, or set DEVO_HOST to your in-house relay/;
+
+  it('refuses DEVO_TLS=false towards a Devo cloud collector, the default host included', () => {
+    for (const host of [
+      undefined,
+      'collector-us.devo.io',
+      'collector-eu.devo.io',
+      'collector-ca.devo.io',
+      'collector-ap.devo.io',
+      'collector-ap2.devo.io',
+      'Collector-EU.Devo.IO',
+      'eu.elb.relay.logtrust.net',
+      'ingest.devo.com',
+    ]) {
+      const env: Env = { DEVO_TLS: 'false', DEVO_PORT: '443', ...(host === undefined ? {} : { DEVO_HOST: host }) };
+      const err = expectCrossCheck(readDevoSettings, env, 32, 'DEVO_TLS', ['DEVO_TLS', 'DEVO_HOST'], tlsFix);
+      assert.match(err.message, new RegExp(`DEVO_HOST ${host ?? 'collector-us.devo.io'} is a Devo cloud collector`));
+    }
+  });
+
+  it('accepts DEVO_TLS=false towards an in-house relay, and TLS towards the cloud', () => {
+    for (const host of ['relay.corp.example', '10.0.0.7', 'devo.io.corp.example', 'notdevo.io', 'mydevo.com']) {
+      assert.equal(isDevoCloudHost(host), false, host);
+      assert.equal(readDevoSettings({ DEVO_TLS: 'false', DEVO_HOST: host }).tls, false);
+    }
+    assert.equal(readDevoSettings({ ...DEVO_TLS, DEVO_HOST: 'collector-eu.devo.io' }).tls, true);
   });
 });
 

@@ -12,7 +12,8 @@ export const bloomFilterBufferSize = integerSetting({
   name: 'BLOOM_FILTER_BUFFER_SIZE',
   errorId: 41,
   seedName: 'override_bloom_filter_buffer_size',
-  description: 'Recent record hashes kept to reseed a filter after a reset; must be smaller than `BLOOM_FILTER_SIZE`.',
+  description:
+    'Recent record hashes kept to reseed a filter after a reset; must be smaller than `BLOOM_FILTER_SIZE`. Each takes 16 bytes of the saved state, which with the filter must fit 256 MiB.',
   min: 100,
   max: 10_000_000,
   default: 100_000,

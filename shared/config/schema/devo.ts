@@ -22,7 +22,8 @@ export const devoPort = integerSetting({
 export const devoTls = booleanSetting({
   name: 'DEVO_TLS',
   errorId: 32,
-  description: 'Mutual TLS to Devo; `false` sends plain TCP to an in-house relay.',
+  description:
+    'Mutual TLS to Devo; `false` sends plain TCP to an in-house relay, and is refused for a Devo cloud host (`*.devo.io`, `*.devo.com`).',
   default: true,
 });
 export const devoCert = textSetting({

@@ -73,7 +73,7 @@ export const messageTraceDaysBack = integerSetting({
   errorId: 84,
   seedName: 'max_historic_date_cutoff_days_back',
   description:
-    'Where the first run starts, and the oldest start ever requested (Graph serves 90 days; older starts are clamped with a warning).',
+    'Where the first run starts, and the oldest start ever requested (Graph serves 90 days; older starts are clamped with a warning). Days × 86400 less `MESSAGE_TRACE_MARGIN_SECONDS` must exceed `MESSAGE_TRACE_DELAY_SECONDS`.',
   min: 1,
   max: 1_000_000,
   default: 10,
