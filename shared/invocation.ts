@@ -1,6 +1,6 @@
 import type { CommonConfig, Env } from './config/index.ts';
 import { DevoSender } from './devo/index.ts';
-import { openStateClients, type StateClients } from './state/index.ts';
+import { acquireFunctionLock, openStateClients, type StateClients } from './state/index.ts';
 import type { Logger } from './telemetry/logger.ts';
 import { processTelemetry, type Telemetry } from './telemetry/metrics.ts';
 import { emptyStatistics, summaryLine, type RunStatistics } from './telemetry/statistics.ts';
@@ -22,6 +22,8 @@ export interface InvocationContext {
   deadline: number;
   /** For API clients: no retry past `deadline`, and requests in flight aborted at the hard deadline. */
   budget: HttpBudget;
+  /** Aborts when this invocation lost the function's lock: it must stop writing. */
+  signal: AbortSignal;
   /** Hooks for the API client: count requests, retries and throttles, and log retries. */
   onRequest: () => void;
   onRetry: (event: RetryEvent) => void;
@@ -42,8 +44,10 @@ export function hardDeadline(startedAt: number, functionTimeoutMs: number): numb
 }
 
 /**
- * The frame of every invocation: open the sender and state, run the collector, then close the sender, log the
- * statistics line and record and flush the metrics, whether the run succeeded or not.
+ * The frame of every invocation: take the function's lock, open the sender and state, run the collector, then close
+ * the sender, log the statistics line and record and flush the metrics, whether the run succeeded or not. When
+ * another invocation of the same function holds the lock (a scale-out, a timer that fired twice, `npm run collect`
+ * beside the host), this one says so and returns without sending or writing anything.
  */
 export async function runInvocation(
   functionName: string,
@@ -57,6 +61,13 @@ export async function runInvocation(
   const telemetry = options.telemetry ?? processTelemetry(env);
   const stats = emptyStatistics();
   const state = await openStateClients(config.storage);
+  const lock = await acquireFunctionLock(state.container, functionName);
+  if (lock === undefined) {
+    logger.info(
+      `${functionName}: busy: another invocation of this function holds its lock, so this one exits without work.`,
+    );
+    return stats;
+  }
   const sender = new DevoSender(config.devo);
   const deadline = workDeadline(startedAt, config.functionTimeoutMs);
   const abortAt = AbortSignal.timeout(Math.max(0, hardDeadline(startedAt, config.functionTimeoutMs) - Date.now()));
@@ -66,7 +77,8 @@ export async function runInvocation(
       sender,
       state,
       deadline,
-      budget: { deadline, signal: abortAt },
+      budget: { deadline, signal: AbortSignal.any([abortAt, lock.signal]) },
+      signal: lock.signal,
       onRequest: () => {
         stats.requests += 1;
       },
@@ -79,6 +91,11 @@ export async function runInvocation(
       },
     });
   } finally {
+    await lock
+      .release()
+      .catch((err: unknown) =>
+        logger.warn(`${functionName}: its lock was not released (it expires by itself): ${String(err)}`),
+      );
     await sender
       .close()
       .catch((err: unknown) => logger.warn(`${functionName}: Devo connection did not close cleanly: ${String(err)}`));

@@ -51,6 +51,7 @@ export async function invokeManagementFunction(
       logger,
       stats: context.stats,
       deadline: context.deadline,
+      signal: context.signal,
     };
     if (fn === undefined) await retryFailedContent(common);
     else await collectManagement({ ...common, fn, cursors: createCursorStore(context.state.table) });

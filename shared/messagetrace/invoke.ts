@@ -39,6 +39,7 @@ export async function invokeMessageTrace(
       logger,
       stats: context.stats,
       deadline: context.deadline,
+      signal: context.signal,
     });
   });
 }
