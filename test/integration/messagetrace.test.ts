@@ -150,6 +150,42 @@ describe('Message trace collector end to end', () => {
     });
   });
 
+  it('Graph: retries pages cut short, stalled, or answered with HTML or non-JSON, and delivers every row once', async () => {
+    await withStack({}, async (stack) => {
+      const f = stack.simulator.faults;
+      const kinds = ['truncated-length', 'truncated-chunked', 'malformed-json', 'html-200', 'non-json-200'] as const;
+      // One after the other on the same page: its retries meet every kind in turn.
+      for (const kind of kinds) f.add({ match: { route: 'graph' }, kind });
+      f.add({ match: { route: 'graph' }, kind: 'stall-body', delayMs: 5000 });
+      const env = testEnv(stack, { HTTP_RETRIES: '8', HTTP_TIMEOUT_SECONDS: '1', HTTP_MAX_RETRY_WAIT_SECONDS: '1' });
+      const logger = recordingLogger();
+      await invokeMessageTrace(env, logger);
+      for (const fault of f.list()) assert.equal(fault.remaining, 0, `${fault.spec.kind} fired`);
+      assert.ok(!logger.lines.some((l) => l.includes('stopped early')), logger.lines.join('\n'));
+      assertRowsDelivered(stack);
+    });
+  });
+
+  it('Graph: a page that keeps failing stops the run quietly, and the next run reads its window again', async () => {
+    await withStack({}, async (stack) => {
+      stack.simulator.faults.add({ match: { route: 'graph' }, kind: '503', after: 1, times: 1000 });
+      const logger = recordingLogger();
+      // Three days back, where the simulated mail is, so the windows read before the failure hold rows.
+      const env = testEnv(stack, { MESSAGE_TRACE_DAYS_BACK: '3' });
+      const stats = await invokeMessageTrace({ ...env, HTTP_RETRIES: '1' }, logger);
+      assert.equal(stats.stoppedEarly, true);
+      assert.ok(
+        logger.lines.some((l) => l.includes('the next run reads it again')),
+        logger.lines.join('\n'),
+      );
+      const sent = stack.receiver.lines.length;
+      assert.ok(sent > 0, 'the windows before the failure were delivered');
+      stack.simulator.faults.clear();
+      await invokeMessageTrace(env, recordingLogger());
+      assertRowsDelivered(stack);
+    });
+  });
+
   it('clears its persistence when MESSAGE_TRACE_RESET changes, and says so', async () => {
     await withStack({}, async (stack) => {
       await invokeMessageTrace(testEnv(stack), recordingLogger());

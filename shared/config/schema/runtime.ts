@@ -3,7 +3,8 @@ import { fail, integerSetting, quote, type SettingSpec } from '../spec.ts';
 export const httpTimeoutSeconds = integerSetting({
   name: 'HTTP_TIMEOUT_SECONDS',
   errorId: 70,
-  description: 'Time limit of one API request attempt.',
+  description:
+    'Longest wait for the answer of one API request attempt, and longest pause inside its body; a body that keeps flowing is never cut off, however long it takes.',
   min: 1,
   max: 600,
   default: 60,
@@ -12,7 +13,8 @@ export const httpTimeoutSeconds = integerSetting({
 export const httpRetries = integerSetting({
   name: 'HTTP_RETRIES',
   errorId: 71,
-  description: 'Retries of a failed API request (throttling, 5xx, time-outs, resets) before it counts as failed.',
+  description:
+    'Retries in place of a failed API request (throttling, 5xx, time-outs, resets, stalls, bodies cut short or not the promised JSON) before it counts as failed.',
   min: 0,
   max: 20,
   default: 5,
