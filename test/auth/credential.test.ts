@@ -51,6 +51,34 @@ describe('credentials against a configured authority', () => {
     authorityHost: sim.authorityHost,
   });
 
+  it('retries a token request answered with a 5xx, an HTML page or a body cut short', async () => {
+    for (const kind of ['500', 'html-200', 'truncated-length', 'truncated-chunked'] as const)
+      sim.faults.add({ match: { route: 'token' }, kind });
+    try {
+      const tokens = createTokenSource(createCredential(settings()), sim.scope, sim.authorityHost, {
+        retries: 5,
+        retryWaitMs: 20,
+        maxRetryWaitMs: 50,
+      });
+      assert.ok((await tokens.getToken()).length > 0);
+      for (const fault of sim.faults.list()) assert.equal(fault.remaining, 0, `${fault.spec.kind} fired`);
+    } finally {
+      sim.faults.clear();
+    }
+  });
+
+  it('does not retry credentials the authority refuses', async () => {
+    const tokens = createTokenSource(
+      createCredential({ ...settings(), clientSecret: 'wrong-secret' }),
+      sim.scope,
+      sim.authorityHost,
+      { retries: 5, retryWaitMs: 20, maxRetryWaitMs: 50 },
+    );
+    const before = sim.log.requests('token').length;
+    await assert.rejects(tokens.getToken(), (err) => isSetupError(err) && err.errorId === 100);
+    assert.equal(sim.log.requests('token').length - before, 1);
+  });
+
   it('gets a token from a non-Microsoft authority without instance discovery', async () => {
     const tokens = createTokenSource(createCredential(settings()), sim.scope, sim.authorityHost);
     const issuedBefore = sim.tokens.issued.length;
