@@ -6,7 +6,15 @@ export { createBlobStore, MAX_SINGLE_PUT_BYTES } from './blob-store.ts';
 export type { BlobData, BlobStore } from './blob-store.ts';
 export { isLeaseLost, isStateConflict, isStateError, stateError } from './errors.ts';
 export type { StateError, StateErrorCode, StateErrorContext } from './errors.ts';
-export { createRetryList, retryRowKey, type RetryEntry, type RetryList } from './retry-list.ts';
+export {
+  createRetryList,
+  decodeKeyPart,
+  encodeKeyPart,
+  refusedInKey,
+  retryRowKey,
+  type RetryEntry,
+  type RetryList,
+} from './retry-list.ts';
 export { loadFilter, saveFilter, type PersistedFilter } from './filter-state.ts';
 export {
   acquireFunctionLock,

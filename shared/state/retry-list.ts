@@ -26,12 +26,33 @@ export interface RetryList {
 
 const PARTITION = 'retry';
 
-/** Row keys may not hold `/ \ # ?` or control characters. */
+/**
+ * Row keys may not hold `/ \ # ?` or control characters, so those (and `%`, the escape itself) are percent-encoded:
+ * the encoding is reversible, so two content IDs never share a row. Content IDs are short (about 100 characters);
+ * the 1 KiB key limit is far away.
+ */
 export function retryRowKey(contentType: string, contentId: string): string {
-  const safe = [...`${contentType}__${contentId}`].map((c) =>
-    /[/\\#?]/.test(c) || c.charCodeAt(0) < 32 || (c.charCodeAt(0) >= 127 && c.charCodeAt(0) < 160) ? '_' : c,
-  );
-  return safe.join('').slice(0, 1000);
+  return `${encodeKeyPart(contentType)}__${encodeKeyPart(contentId)}`;
+}
+
+/** Percent-encodes exactly the characters a Table key refuses, and `%`. */
+export function encodeKeyPart(text: string): string {
+  let out = '';
+  for (const c of text) out += refusedInKey(c) || c === '%' ? `%${hex(c)}` : c;
+  return out;
+}
+
+/** `/ \ # ?`, C0 and C1 control characters: what Table storage refuses in a key. */
+export function refusedInKey(c: string): boolean {
+  const code = c.charCodeAt(0);
+  return '/\\#?'.includes(c) || code < 0x20 || (code >= 0x7f && code <= 0x9f);
+}
+
+const hex = (c: string): string => c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0');
+
+/** The inverse of `encodeKeyPart`. */
+export function decodeKeyPart(text: string): string {
+  return text.replace(/%([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
 export function createRetryList(table: TableClient): RetryList {
@@ -42,10 +63,10 @@ export function createRetryList(table: TableClient): RetryList {
 
   async function list(): Promise<RetryEntry[]> {
     const entries: RetryEntry[] = [];
-    for await (const e of table.listEntities<RetryEntry>({
+    for await (const e of table.listEntities<RetryEntry & { rowKey: string }>({
       queryOptions: { filter: `PartitionKey eq '${PARTITION}'` },
     })) {
-      entries.push({
+      const entry: RetryEntry = {
         functionName: e.functionName,
         contentType: e.contentType,
         contentId: e.contentId,
@@ -55,9 +76,21 @@ export function createRetryList(table: TableClient): RetryList {
         attempts: e.attempts,
         firstFailedAt: e.firstFailedAt,
         lastError: e.lastError,
-      });
+      };
+      if (e.rowKey !== key(entry).rowKey) await moveToCurrentKey(e.rowKey, entry);
+      entries.push(entry);
     }
     return entries.sort((a, b) => a.contentCreated.localeCompare(b.contentCreated));
+  }
+
+  /** Rows written under the earlier, lossy key (`_` for each refused character) move to the reversible one. */
+  async function moveToCurrentKey(oldRowKey: string, entry: RetryEntry): Promise<void> {
+    await table.upsertEntity({ ...key(entry), ...entry }, 'Replace');
+    try {
+      await table.deleteEntity(PARTITION, oldRowKey);
+    } catch (err) {
+      if (!isRecordNotFound(err)) throw err;
+    }
   }
 
   return {

@@ -1,10 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startAzurite, type AzuriteHandle } from '../support/azurite.ts';
-import { createRetryList, openStateClients, retryRowKey, type RetryList } from '../../shared/state/index.ts';
+import type { TableClient } from '@azure/data-tables';
+import {
+  createRetryList,
+  decodeKeyPart,
+  encodeKeyPart,
+  openStateClients,
+  refusedInKey,
+  retryRowKey,
+  type RetryList,
+} from '../../shared/state/index.ts';
 
 let azurite: AzuriteHandle;
 let retries: RetryList;
+let table: TableClient;
 
 before(async () => {
   azurite = await startAzurite();
@@ -14,6 +24,7 @@ before(async () => {
     tableName: 'retries',
     containerName: 'state',
   });
+  table = clients.table;
   retries = createRetryList(clients.table);
 });
 after(() => azurite.stop());
@@ -48,6 +59,35 @@ test('removes entries and clears one function only', async () => {
   assert.deepEqual(await retries.list(), []);
 });
 
-test('row keys avoid the characters Table storage refuses', () => {
-  assert.equal(retryRowKey('Audit.Exchange', 'a/b\\c#d?e'), 'Audit.Exchange__a_b_c_d_e');
+test('row keys avoid the characters Table storage refuses, reversibly', () => {
+  assert.equal(retryRowKey('Audit.Exchange', 'a/b\\c#d?e'), 'Audit.Exchange__a%2Fb%5Cc%23d%3Fe');
+  assert.notEqual(retryRowKey('Audit.Exchange', 'a/b'), retryRowKey('Audit.Exchange', 'a#b'));
+  for (const id of ['a/b\\c#d?e', '$x$y$', 'tab\there\u0000\u001f\u007f\u009f', '100%/%2F', 'plain']) {
+    assert.equal(decodeKeyPart(encodeKeyPart(id)), id);
+    assert.ok(![...encodeKeyPart(id)].some(refusedInKey), `${JSON.stringify(id)} encodes to a usable key`);
+  }
+});
+
+test('two content IDs that differ only in refused characters keep separate entries', async () => {
+  await retries.recordFailure(blob('k/1'), new Date());
+  await retries.recordFailure(blob('k#1'), new Date());
+  const ids = (await retries.list()).map((e) => e.contentId).filter((id) => id.startsWith('k'));
+  assert.deepEqual(ids.sort(), ['k#1', 'k/1']);
+  for (const id of ids) await retries.remove(blob(id));
+});
+
+test('an entry written under the earlier lossy key is moved to the reversible key and can be removed', async () => {
+  const old = blob('old/key#1');
+  await table.upsertEntity(
+    { partitionKey: 'retry', rowKey: 'Audit.Exchange__old_key_1', ...old, attempts: 3, firstFailedAt: 'x' },
+    'Replace',
+  );
+  const [entry] = (await retries.list()).filter((e) => e.contentId === old.contentId);
+  assert.equal(entry?.attempts, 3, 'its history is kept');
+  await retries.remove(old);
+  assert.deepEqual(
+    (await retries.list()).filter((e) => e.contentId === old.contentId),
+    [],
+    'nothing is left under either key',
+  );
 });
