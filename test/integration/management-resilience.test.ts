@@ -6,6 +6,7 @@ import { invokeManagementFunction } from '../../shared/management/invoke.ts';
 import type { LocalStack } from '../../tools/local/stack.ts';
 import { CONTENT_TYPES } from '../../tools/simulator/index.ts';
 import { assertDelivered, recordingLogger, runAllManagement, testEnv, withStack } from './helpers.ts';
+import { expireLockOf } from './state.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -50,6 +51,7 @@ describe('Management collector resilience', () => {
         await new Promise((r) => setTimeout(r, 20));
       first.child.kill('SIGKILL');
       assert.equal(await first.exited, null, `the first run was killed (output: ${first.output()})`);
+      await expireLockOf(stack, 'auditGeneral');
       stack.simulator.faults.clear();
 
       const second = collectProcess(stack, 'auditGeneral', {});

@@ -7,6 +7,7 @@ import { invokeMessageTrace } from '../../shared/messagetrace/invoke.ts';
 import { legacyStatus, traceKey } from '../../shared/messagetrace/mapping.ts';
 import type { LocalStack } from '../../tools/local/stack.ts';
 import { recordingLogger, testEnv, withStack } from './helpers.ts';
+import { expireLockOf } from './state.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const DELAY_SECONDS = 90_000;
@@ -123,6 +124,7 @@ describe('Message trace collector end to end', () => {
         await new Promise((r) => setTimeout(r, 20));
       first.kill('SIGKILL');
       assert.equal(await exited, null);
+      await expireLockOf(stack, 'messageTrace');
       stack.simulator.faults.clear();
       await invokeMessageTrace(testEnv(stack), recordingLogger());
       assertRowsDelivered(stack);
