@@ -88,7 +88,7 @@ function publish(stack: LocalStack, name: string, random: () => number): void {
 }
 
 describe('chaos soak', () => {
-  it('delivers every record through faults, receiver resets and kills, with only explained duplicates', async () => {
+  it('delivers every record through faults, receiver resets and kills, with only explained duplicates', async (t) => {
     const receiverFaults: DevoReceiverFaults = { resetEvery: 3, dropAfterBytes: 3000, dropConnections: 0 };
     const options = {
       simulator: { faultSeed: 8, messageTrace: { graphThrottle: { limit: Infinity } } },
@@ -148,6 +148,7 @@ describe('chaos soak', () => {
         killedConnections.has(connection) ||
         stack.receiver.rawConnections.find((c) => c.id === connection)?.dropped === true;
       const firstCopy = new Map<string, number>();
+      let copies = 0;
       const unexplained: string[] = [];
       for (const line of stack.receiver.lines) {
         const key =
@@ -157,6 +158,7 @@ describe('chaos soak', () => {
         const first = firstCopy.get(key);
         if (first === undefined) firstCopy.set(key, line.connection);
         else if (!explained(first)) unexplained.push(key.slice(0, 120));
+        else copies += 1;
       }
       assert.deepEqual(unexplained.slice(0, 5), [], `${unexplained.length} duplicates no reset or kill explains`);
 
@@ -172,6 +174,11 @@ describe('chaos soak', () => {
         ({ graph }) => !firstCopy.has(`trace:${traceKey(graph as unknown as Record<string, unknown>)}`),
       );
       assert.equal(missingRows.length, 0, `${missingRows.length} of ${rows.length} message trace rows never arrived`);
+      t.diagnostic(
+        `soak: ${stack.simulator.log.requests().length} API requests, ${stack.simulator.faults.firedCount()} faults, ` +
+          `${resets} receiver resets, ${KILLS} kills; ${firstCopy.size} unique records and rows delivered, ` +
+          `${copies} explained copies`,
+      );
     });
   });
 });
