@@ -26,7 +26,7 @@ export const PIPELINE_STOPPED = 'PIPELINE_STOPPED';
  * events Devo confirmed, and the saved filter covers everything delivered, so a rerun after a kill at any line sends
  * nothing twice beyond one delivery and misses nothing.
  *
- * Readers (blob streams, pages) call `admit()` before each item, so no item is queued while a delivery saves the
+ * Readers (blob streams, pages) queue through `intake()`, so no item is queued while a delivery runs and saves the
  * filter. Once a delivery or a state write failed, the pipeline is stopped: a later save could otherwise mark records
  * of the failed delivery as seen.
  */
@@ -58,19 +58,16 @@ export class DeliveryPipeline {
     return this.#stopped?.error;
   }
 
-  /** Resolves when an item may be queued: not while a delivery runs; throws once the pipeline stopped. */
-  async admit(): Promise<void> {
-    while (this.#exclusive !== undefined) await this.#exclusive.catch(() => undefined);
-    if (this.#stopped !== undefined) throw this.#stopped.error;
-  }
-
   /**
    * The intake for a reader: each item waits while a delivery runs, is queued by `queue` (dedupe, tag, `add`), and
-   * a full outbox is delivered before the next item.
+   * a full outbox is delivered before the next item. The check and the queueing happen in one synchronous step: were
+   * there an `await` between them, a delivery could start in between, and the item would be in the filter it saves
+   * without being in the events it delivers (a kill right then would lose it).
    */
   intake<T>(queue: (item: T) => void): (item: T) => Promise<void> {
     return async (item) => {
-      await this.admit();
+      while (this.#exclusive !== undefined) await this.#exclusive.catch(() => undefined);
+      if (this.#stopped !== undefined) throw this.#stopped.error;
       queue(item);
       await this.spillIfFull();
     };
