@@ -19,6 +19,7 @@ import type { DevoReceiverFaults } from '../support/devo-receiver.ts';
 import type { LocalStack } from '../../tools/local/stack.ts';
 import { chaosFaults, CONTENT_TYPES } from '../../tools/simulator/index.ts';
 import { recordingLogger, testEnv, withStack } from './helpers.ts';
+import { stateOf } from './state.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const ROUNDS = 30;
@@ -76,6 +77,32 @@ async function killedRun(stack: LocalStack, name: string, env: Env, random: () =
   const ids = new Set<number>();
   for (const c of stack.receiver.rawConnections.slice(before)) ids.add(c.id);
   return ids;
+}
+
+/** For a failure message: the blobs that held missing records, and what the API and the state say about them. */
+async function whereFrom(stack: LocalStack, contentType: string, missing: ReadonlySet<string>): Promise<string> {
+  const sim = stack.simulator;
+  const name = MANAGEMENT_FUNCTIONS.find((f) => f.contentType === contentType)?.functionName ?? '';
+  const state = await stateOf(stack);
+  const cursor = await state.cursors.load<{ position: string; recent: Record<string, string> }>(name, {
+    currentVersion: 2,
+  });
+  const retries = await state.retries.list();
+  const lines: string[] = [`cursor at ${cursor?.value.position}`];
+  for (const d of sim.contentDescriptors(contentType as never)) {
+    const records = sim.blobRecords(d.contentId);
+    const lost = records.filter((r) => missing.has(r)).length;
+    if (lost === 0) continue;
+    const requests = sim.log
+      .requests('blob')
+      .filter((r) => r.contentId === d.contentId)
+      .map((r) => `${r.status ?? '-'}${r.fault === undefined ? '' : `/${r.fault}`}`);
+    lines.push(
+      `blob created ${d.contentCreated}: ${lost} of ${records.length} missing; fetched: [${requests.join(' ')}]; ` +
+        `in recent: ${cursor?.value.recent[d.contentId] !== undefined}; on the retry list: ${retries.some((e) => e.contentId === d.contentId)}`,
+    );
+  }
+  return lines.join('\n');
 }
 
 /** Adds fresh work for a function: a blob of its content type, or some mail. */
@@ -163,8 +190,12 @@ describe('chaos soak', () => {
       assert.deepEqual(unexplained.slice(0, 5), [], `${unexplained.length} duplicates no reset or kill explains`);
 
       for (const ct of CONTENT_TYPES) {
-        const missing = stack.simulator.expectedUniqueRecords(ct).filter((r) => !firstCopy.has(r));
-        assert.equal(missing.length, 0, `${ct}: ${missing.length} records never arrived`);
+        const missing = new Set(stack.simulator.expectedUniqueRecords(ct).filter((r) => !firstCopy.has(r)));
+        assert.equal(
+          missing.size,
+          0,
+          `${ct}: ${missing.size} records never arrived\n${await whereFrom(stack, ct, missing)}`,
+        );
       }
       const boundary = Date.now() - (DELAY_SECONDS + 5) * 1000;
       const rows = stack.simulator
