@@ -6,7 +6,8 @@ import { invokeManagementFunction } from '../../shared/management/invoke.ts';
 import type { LocalStack } from '../../tools/local/stack.ts';
 import { CONTENT_TYPES } from '../../tools/simulator/index.ts';
 import { assertDelivered, recordingLogger, runAllManagement, testEnv, withStack } from './helpers.ts';
-import { expireLockOf } from './state.ts';
+import { killMidDelivery, assertResumedExactly } from './kill.ts';
+import { stateOf } from './state.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -40,28 +41,42 @@ describe('Management collector resilience', () => {
     });
   });
 
-  it('resumes after the process is killed mid-run, and delivers every record once', async () => {
-    const options = { simulator: { data: { largeBlobs: [{ contentType: 'Audit.General' as const, records: 3000 }] } } };
+  it('resumes after a kill in the middle of a delivery: the rerun sends what was missing, and only the killed delivery again', async () => {
+    const options = {
+      simulator: {
+        data: { blobsPerContentType: 2, largeBlobs: [{ contentType: 'Audit.General' as const, records: 30_000 }] },
+      },
+    };
     await withStack(options, async (stack) => {
-      // Slow blob answers so the kill lands while content is being fetched.
-      stack.simulator.faults.add({ match: { route: 'blob' }, kind: 'delay-headers', delayMs: 150, times: 1000 });
-      const first = collectProcess(stack, 'auditGeneral', { MANAGEMENT_FETCH_CONCURRENCY: '1' });
-      const deadline = Date.now() + 20_000;
-      while (stack.simulator.log.requests('blob').length < 4 && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 20));
-      first.child.kill('SIGKILL');
-      assert.equal(await first.exited, null, `the first run was killed (output: ${first.output()})`);
-      await expireLockOf(stack, 'auditGeneral');
-      stack.simulator.faults.clear();
-
+      const kill = await killMidDelivery(stack, 'auditGeneral');
+      assert.ok(kill.linesAtKill > 0);
       const second = collectProcess(stack, 'auditGeneral', {});
       assert.equal(await second.exited, 0, second.output());
       assert.match(second.output(), /auditGeneral statistics: requests made: \d+/);
-      assertDelivered(stack, ['Audit.General']);
+      assertResumedExactly(stack, kill, stack.simulator.expectedUniqueRecords('Audit.General'));
     });
   });
 
-  it('delivers a large blob in bounded pieces and resumes it after a kill without duplicates', async () => {
+  it('uriRetry resumes after a kill in the middle of a delivery, sending only the killed delivery again', async () => {
+    const options = {
+      simulator: {
+        data: { blobsPerContentType: 1, largeBlobs: [{ contentType: 'Audit.Exchange' as const, records: 30_000 }] },
+      },
+    };
+    await withStack(options, async (stack) => {
+      // Every blob fails in its own function and goes to the retry list, its records never sent.
+      stack.simulator.faults.add({ match: { route: 'blob' }, kind: '500', times: 1000 });
+      await invokeManagementFunction('auditExchange', testEnv(stack, { HTTP_RETRIES: '0' }), recordingLogger());
+      assert.equal(stack.receiver.lines.length, 0);
+      stack.simulator.faults.clear();
+      const kill = await killMidDelivery(stack, 'uriRetry');
+      await invokeManagementFunction('uriRetry', testEnv(stack), recordingLogger());
+      assertResumedExactly(stack, kill, stack.simulator.expectedUniqueRecords('Audit.Exchange'));
+      assert.deepEqual(await (await stateOf(stack)).retries.list(), []);
+    });
+  });
+
+  it('delivers a large blob in bounded pieces', async () => {
     const options = {
       simulator: {
         data: { blobsPerContentType: 1, largeBlobs: [{ contentType: 'Audit.Exchange' as const, records: 12_000 }] },

@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { MESSAGE_TRACE_TAG } from '../../shared/messagetrace/collector.ts';
 import { invokeMessageTrace } from '../../shared/messagetrace/invoke.ts';
 import { legacyStatus, traceKey } from '../../shared/messagetrace/mapping.ts';
 import type { LocalStack } from '../../tools/local/stack.ts';
 import { recordingLogger, testEnv, withStack } from './helpers.ts';
-import { expireLockOf } from './state.ts';
+import { assertResumedExactly, killMidDelivery } from './kill.ts';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
 const DELAY_SECONDS = 90_000;
 
 const rwsEnv = (stack: LocalStack) => ({
@@ -113,21 +110,17 @@ describe('Message trace collector end to end', () => {
     });
   }
 
-  it('resumes after the process is killed mid-run, losing nothing', async () => {
-    await withStack({}, async (stack) => {
-      stack.simulator.faults.add({ match: { route: 'graph' }, kind: 'delay-headers', delayMs: 700, times: 100 });
-      const env = { PATH: process.env.PATH ?? '', ...(testEnv(stack) as Record<string, string>) };
-      const first = spawn(process.execPath, ['tools/collect.ts', 'messageTrace'], { cwd: repo, env, stdio: 'ignore' });
-      const exited = new Promise<number | null>((resolve) => first.on('exit', (code) => resolve(code)));
-      const deadline = Date.now() + 20_000;
-      while (stack.simulator.log.requests('graph').length < 2 && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 20));
-      first.kill('SIGKILL');
-      assert.equal(await exited, null);
-      await expireLockOf(stack, 'messageTrace');
-      stack.simulator.faults.clear();
+  it('resumes after a kill in the middle of a delivery: the rerun sends what was missing, and only the killed delivery again', async () => {
+    await withStack({ simulator: { messageTrace: { messages: 8000 } } }, async (stack) => {
+      const kill = await killMidDelivery(stack, 'messageTrace');
+      assert.ok(kill.linesAtKill > 0);
       await invokeMessageTrace(testEnv(stack), recordingLogger());
-      assertRowsDelivered(stack);
+      const boundary = Date.now() - DELAY_SECONDS * 1000 - 5_000;
+      const expected = stack.simulator
+        .expectedMessageTraceRows({ includeUnknownEnumMembers: true })
+        .filter(({ graph }) => Date.parse(graph.receivedDateTime) < boundary)
+        .map(({ graph }) => traceKey(graph as unknown as Record<string, unknown>));
+      assertResumedExactly(stack, kill, expected, (m) => traceKey(JSON.parse(m) as Record<string, unknown>));
     });
   });
 

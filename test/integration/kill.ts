@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Env } from '../../shared/config/index.ts';
+import type { LocalStack } from '../../tools/local/stack.ts';
+import { testEnv } from './helpers.ts';
+import { expireLockOf, stateOf } from './state.ts';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+
+/** What the receiver held when the process died. */
+export interface Kill {
+  /** Lines received before the kill. */
+  linesAtKill: number;
+  /**
+   * Connections of deliveries that were checkpointed (their filter saved) before the kill. A killed process closes
+   * its sockets too, so the receiver cannot tell its last connection from a confirmed one by itself.
+   */
+  checkpointed: ReadonlySet<number>;
+  /** Lines of the delivery the kill interrupted. */
+  interruptedLines: number;
+}
+
+/**
+ * Runs `npm run collect -- <name>` and SIGKILLs it in the middle of a delivery that follows a saved checkpoint: once
+ * its filter blob was written (a confirmed delivery), and then as soon as the receiver holds lines of the next one.
+ * Waits on what the receiver and the state container show, never on a fixed delay.
+ */
+export async function killMidDelivery(stack: LocalStack, name: string, env: Env = {}): Promise<Kill> {
+  const { container } = await stateOf(stack);
+  const filter = container.getBlobClient(`${name}.bloom`);
+  const child = spawn(process.execPath, ['tools/collect.ts', name], {
+    cwd: repo,
+    env: { PATH: process.env.PATH ?? '', ...(testEnv(stack, env) as Record<string, string>) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  let exited = false;
+  const exit = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  void exit.then(() => (exited = true));
+  const until = async (what: string, condition: () => boolean | Promise<boolean>): Promise<void> => {
+    const deadline = Date.now() + 120_000;
+    while (!(await condition())) {
+      assert.ok(!exited, `the run ended before ${what}: ${output}`);
+      assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+  await until('its first checkpoint', () => filter.exists());
+  const checkpointed = new Set(stack.receiver.rawConnections.filter((c) => c.endedByClient).map((c) => c.id));
+  assert.ok(checkpointed.size >= 1, 'a delivery was confirmed before its checkpoint');
+  const saved = stack.receiver.lines.length;
+  await until('part of the next delivery arrived', () => stack.receiver.lines.length > saved);
+  child.kill('SIGKILL');
+  await exit;
+  await expireLockOf(stack, name);
+  const lines = stack.receiver.lines;
+  return {
+    linesAtKill: lines.length,
+    checkpointed,
+    interruptedLines: lines.filter((l) => !checkpointed.has(l.connection)).length,
+  };
+}
+
+/**
+ * After a kill and a rerun: every expected record arrived, and the only ones that arrived twice had their first copy
+ * in the delivery the kill interrupted, never in one that was checkpointed. Returns how many came twice.
+ */
+export function assertResumedExactly(
+  stack: LocalStack,
+  kill: Kill,
+  expected: readonly string[],
+  keyOf: (message: string) => string = (m) => m,
+): number {
+  const copies = new Map<string, { count: number; firstConnection: number }>();
+  for (const line of stack.receiver.lines) {
+    const key = keyOf(line.message);
+    const seen = copies.get(key);
+    if (seen === undefined) copies.set(key, { count: 1, firstConnection: line.connection });
+    else seen.count += 1;
+  }
+  let repeated = 0;
+  for (const key of expected) {
+    const seen = copies.get(key);
+    assert.ok(seen !== undefined, `never arrived: ${key.slice(0, 100)}`);
+    if (seen.count === 1) continue;
+    repeated += 1;
+    assert.equal(seen.count, 2, `arrived ${seen.count} times: ${key.slice(0, 100)}`);
+    assert.ok(
+      !kill.checkpointed.has(seen.firstConnection),
+      `sent again although its delivery had been checkpointed: ${key.slice(0, 100)}`,
+    );
+  }
+  assert.ok(repeated <= kill.interruptedLines, 'no more came twice than the interrupted delivery held');
+  return repeated;
+}
