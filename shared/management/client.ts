@@ -17,6 +17,7 @@ import {
   parseApiError,
   type ErrorAction,
 } from './api-errors.ts';
+import { maskGuids } from '../telemetry/traces.ts';
 import { JsonArraySplitter } from './json-array-splitter.ts';
 import { LEGACY_API_ERRORS, legacyApiErrorId, legacyPrefix, type LegacyApiErrorId } from './legacy-ids.ts';
 
@@ -226,7 +227,8 @@ export class ManagementClient {
             ? 'retry'
             : classifyApiError(failure.statusCode, failure.bodyText);
     const hint = api === undefined ? undefined : OPERATOR_HINTS[api.code];
-    const what = api === undefined ? failure.message : `${api.code} ${api.message}`;
+    // Microsoft's messages quote the tenant ID (`PublisherId=<GUID>`); logs carry it masked only.
+    const what = maskGuids(api === undefined ? failure.message : `${api.code} ${api.message}`);
     const tries = failure.attempts > 1 ? ` after ${failure.attempts} attempts` : '';
     const legacyId =
       action === 'ok' ? undefined : legacyApiErrorId({ statusCode: failure.statusCode, apiCode: api?.code });

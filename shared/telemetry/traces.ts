@@ -8,6 +8,11 @@ import { maskIdentifier } from '../config/mask.ts';
 /** GUID-shaped path segments: the tenant ID sits in the Management API and token URLs. */
 const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 
+/** `text` with every GUID in it masked like the tenant ID: Microsoft's error messages quote the publisher ID. */
+export function maskGuids(text: string): string {
+  return text.replace(GUID, (id) => maskIdentifier(id));
+}
+
 /** A URL fit for every log line: origin and path, no query, and any GUID in it masked like the tenant ID. */
 export function maskedUrl(url: string | URL): string {
   let text: string;
@@ -17,7 +22,7 @@ export function maskedUrl(url: string | URL): string {
   } catch {
     text = String(url).split('?')[0] ?? '';
   }
-  return text.replace(GUID, (id) => maskIdentifier(id));
+  return maskGuids(text);
 }
 
 /** One finished attempt of an API request, successful or not. */
