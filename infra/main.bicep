@@ -203,6 +203,10 @@ param httpRetryWaitSeconds string = '2'
 @description('HTTP_MAX_RETRY_WAIT_SECONDS: longest single wait between retries.')
 param httpMaxRetryWaitSeconds string = '300'
 
+@description('LOG_LEVEL: debug adds the traces of every request, window, blob, checkpoint and Devo connection; it also sets the host log level of the functions.')
+@allowed(['info', 'debug'])
+param logLevel string = 'info'
+
 // ----------------------------------------------------------------------------------------------------------------
 // Secrets. Each is written to Key Vault when given; leave it empty to upload it later with
 // `az keyvault secret set` (README.md, "Deploying to Azure"). The app reads them through Key Vault references.
@@ -345,6 +349,9 @@ var appSettings = {
   HTTP_RETRIES: httpRetries
   HTTP_RETRY_WAIT_SECONDS: httpRetryWaitSeconds
   HTTP_MAX_RETRY_WAIT_SECONDS: httpMaxRetryWaitSeconds
+  LOG_LEVEL: logLevel
+  // The host keeps function logs down to this level: the switch that shows or hides the debug traces in Azure.
+  AzureFunctionsJobHost__logging__logLevel__Function: logLevel == 'debug' ? 'Debug' : 'Information'
 }
 
 // ----------------------------------------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ import { acquireFunctionLock, openStateClients, type StateClients } from './stat
 import type { Logger } from './telemetry/logger.ts';
 import { processTelemetry, type Telemetry } from './telemetry/metrics.ts';
 import { emptyStatistics, summaryLine, type RunStatistics } from './telemetry/statistics.ts';
-import type { HttpBudget, RetryEvent } from './http/index.ts';
+import type { AttemptEvent, HttpBudget, RetryEvent } from './http/index.ts';
+import { devoTrace, maskedUrl, requestTrace } from './telemetry/traces.ts';
 
 export interface InvocationOptions {
   /** When the invocation started (ms since epoch); the time budget counts from here. */
@@ -27,6 +28,8 @@ export interface InvocationContext {
   /** Hooks for the API client: count requests, retries and throttles, and log retries. */
   onRequest: () => void;
   onRetry: (event: RetryEvent) => void;
+  /** The per-request debug trace. */
+  onAttempt: (event: AttemptEvent) => void;
 }
 
 /** Stop starting new work this long before the host's functionTimeout: at least a minute, or 15% of it. */
@@ -68,7 +71,9 @@ export async function runInvocation(
     );
     return stats;
   }
-  const sender = new DevoSender(config.devo);
+  const sender = new DevoSender(config.devo, {
+    onConnection: (event) => logger.debug(devoTrace(functionName, event)),
+  });
   const deadline = workDeadline(startedAt, config.functionTimeoutMs);
   const abortAt = AbortSignal.timeout(Math.max(0, hardDeadline(startedAt, config.functionTimeoutMs) - Date.now()));
   try {
@@ -86,9 +91,10 @@ export async function runInvocation(
         stats.retries += 1;
         if (event.statusCode === 429 || event.statusCode === 403) stats.throttled += 1;
         logger.warn(
-          `${functionName}: retry ${event.attempt} of ${event.url} in ${event.delayMs} ms (${event.statusCode ?? event.errorCode}).`,
+          `${functionName}: retry ${event.attempt} of ${maskedUrl(event.url)} in ${event.delayMs} ms (${event.statusCode ?? event.errorCode}).`,
         );
       },
+      onAttempt: (event) => logger.debug(requestTrace(functionName, event)),
     });
   } finally {
     await lock

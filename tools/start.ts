@@ -3,25 +3,25 @@
  * environment or `local.settings.json`) it collects from that tenant with those settings; without it, it starts the
  * built-in demo on simulated data. Ctrl-C or SIGTERM stops it; a second Ctrl-C exits at once.
  *
- * Options: `--demo` runs the demo whatever the settings say; `--no-local-settings` ignores `local.settings.json`.
+ * Options: `--demo` runs the demo whatever the settings say; `--no-local-settings` ignores `local.settings.json`;
+ * `--debug` prints the debug traces (as LOG_LEVEL=debug does).
  * Exit codes: 0 stopped, 1 could not start, 2 bad usage or settings, 130 second Ctrl-C.
  */
 import { isConfigError, maskIdentifier, readManagementConfig, type Env } from '../shared/config/index.ts';
 import type { Logger } from '../shared/telemetry/logger.ts';
 import { startDemo } from './local/demo.ts';
 import { startHost, type StopResult } from './local/host.ts';
-import { consoleLogger, localEnvironment } from './local/settings.ts';
+import { consoleLoggerAt, localEnvironment, localLogLevel } from './local/settings.ts';
 
-const OPTIONS = new Set(['--demo', '--no-local-settings']);
+const OPTIONS = new Set(['--demo', '--no-local-settings', '--debug']);
 const args = process.argv.slice(2);
 const unknown = args.filter((a) => !OPTIONS.has(a));
 if (unknown.length > 0) {
-  console.error(`Unknown option ${unknown.join(' ')}.\nUsage: npm start [-- --demo] [-- --no-local-settings]`);
+  console.error(
+    `Unknown option ${unknown.join(' ')}.\nUsage: npm start [-- --demo] [-- --no-local-settings] [-- --debug]`,
+  );
   process.exit(2);
 }
-
-/** Per-invocation detail stays out of the demo's console; the summary is what a newcomer wants to see. */
-const quietLogger: Logger = { ...consoleLogger, debug: () => {} };
 
 let stop: ((timeoutMs: number) => Promise<StopResult>) | undefined;
 let stopping = false;
@@ -63,10 +63,17 @@ try {
   process.exit(2);
 }
 
+let logger: Logger;
+try {
+  logger = consoleLoggerAt(localLogLevel(args, env));
+} catch (err) {
+  fail(err);
+}
+
 if (args.includes('--demo') || (env.O365_TENANT_ID?.trim() ?? '') === '') {
   console.info('No O365_TENANT_ID configured: starting the demo on simulated data (Azurite, simulator, receiver)...');
   try {
-    const demo = await startDemo({ logger: quietLogger });
+    const demo = await startDemo({ logger });
     stop = (timeoutMs) => demo.stop(timeoutMs);
   } catch (err) {
     fail(err);
@@ -78,7 +85,7 @@ if (args.includes('--demo') || (env.O365_TENANT_ID?.trim() ?? '') === '') {
       `Collecting from tenant ${maskIdentifier(config.o365.tenantId)} to Devo ${config.devo.host}:${config.devo.port}. ` +
         'Press Ctrl-C to stop.',
     );
-    const host = startHost({ env, logger: consoleLogger, keepAlive: true });
+    const host = startHost({ env, logger, keepAlive: true });
     stop = (timeoutMs) => host.stop(timeoutMs);
   } catch (err) {
     fail(err);

@@ -61,6 +61,13 @@ export function readTogether<T extends object>(readers: { [K in keyof T]: () => 
   return result;
 }
 
+export type LogLevel = 'info' | 'debug';
+
+/** LOG_LEVEL: whether local runs print the debug traces. */
+export function readLogLevel(env: Env): LogLevel {
+  return readAll((problems) => collect(S.logLevel, env, problems));
+}
+
 export function readHttpSettings(env: Env): HttpSettings {
   return readAll((problems) => {
     const rps = collect(S.requestsPerSecond, env, problems);

@@ -17,11 +17,13 @@ export type { DedupeSettings, DevoSettings, StorageSettings } from './settings-t
 export {
   readCommonConfig,
   readHttpSettings,
+  readLogLevel,
   readManagementConfig,
   readMessageTraceConfig,
   readTogether,
   type CommonConfig,
   type HttpSettings,
+  type LogLevel,
   type ManagementConfig,
   type MessageTraceConfig,
   type ObfuscationSettings,

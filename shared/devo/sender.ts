@@ -9,6 +9,12 @@ import { RetainedChunks } from './retained.ts';
 import { classifySocketError } from './socket-errors.ts';
 import { newCounters, snapshotStats, type DevoSenderStats, type DevoTagStats } from './stats.ts';
 import { buildDevoTarget, type DevoTarget } from './tls-context.ts';
+import type { DevoConnectionEvent } from '../telemetry/traces.ts';
+
+/** Observers of the sender, for debug traces; the sender itself never logs. */
+export interface DevoSenderHooks {
+  onConnection?: (event: DevoConnectionEvent) => void;
+}
 
 interface TagEntry extends DevoTagStats {
   prefix: Buffer;
@@ -46,9 +52,13 @@ export class DevoSender {
   #readyWaiters: Array<{ resolve: () => void; reject: (err: DevoError) => void }> = [];
   #closing: Promise<void> | null = null;
   #released = false;
+  /** Why the next connection replaces the previous one, for the reconnect trace. */
+  #replaceReason: 'idle' | 'age' | 'dead' | 'failure' = 'failure';
+  readonly #hooks: DevoSenderHooks;
 
   /** Throws `DEVO_OPTIONS_INVALID`, `DEVO_TLS_MISSING_CREDENTIALS` or `DEVO_TLS_BAD_CREDENTIALS` synchronously. */
-  constructor(options: DevoSenderOptions) {
+  constructor(options: DevoSenderOptions, hooks: DevoSenderHooks = {}) {
+    this.#hooks = hooks;
     this.#o = resolveDevoOptions(options);
     this.#target = buildDevoTarget(this.#o);
     this.endpoint = this.#target.endpoint;
@@ -246,6 +256,7 @@ export class DevoSender {
       if (conn.alive && !stale) return conn;
       this.#conn = null;
       this.#replacing = true;
+      this.#replaceReason = !conn.alive ? 'dead' : now - conn.lastWriteAt > this.#o.idleReconnectMs ? 'idle' : 'age';
       if (!conn.alive) this.#retained.rewind();
       else if (this.#retained.writtenCount === 0) conn.release();
       else {
@@ -258,10 +269,16 @@ export class DevoSender {
         }
       }
     }
+    const started = performance.now();
     const next = await openDevoConnection(this.#target, this.#timeouts);
     this.#s.connections++;
     if (this.#replacing) this.#s.reconnects++;
+    const ms = performance.now() - started;
+    this.#hooks.onConnection?.(
+      this.#replacing ? { kind: 'reconnect', reason: this.#replaceReason, ms } : { kind: 'connect', ms },
+    );
     this.#replacing = false;
+    this.#replaceReason = 'failure';
     this.#conn = next;
     return next;
   }
@@ -270,6 +287,7 @@ export class DevoSender {
     const { bytes, lines } = this.#retained.confirmWritten();
     this.#s.confirmedBytes += bytes;
     this.#s.confirmedLines += lines;
+    this.#hooks.onConnection?.({ kind: 'confirm', lines, bytes });
   }
 
   #afterFailure(err: unknown): DevoError {

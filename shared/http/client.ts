@@ -22,6 +22,16 @@ export interface RetryEvent {
   statusCode: number | undefined;
 }
 
+/** One finished attempt, for debug traces: the URL is origin and path only (the caller masks IDs in it). */
+export interface AttemptEvent {
+  method: string;
+  url: string;
+  /** HTTP status, or the error code when no answer came back. */
+  outcome: number | string;
+  attempt: number;
+  ms: number;
+}
+
 /** The run's time budget, as the HTTP layer needs it. */
 export interface HttpBudget {
   /** No attempt and no retry wait starts after this instant (ms since epoch). */
@@ -53,6 +63,8 @@ export interface HttpClientOptions {
   budget?: HttpBudget;
   onRetry?: (event: RetryEvent) => void;
   onRequest?: (url: URL) => void;
+  /** Called after every attempt, whatever its outcome. */
+  onAttempt?: (event: AttemptEvent) => void;
   userAgent?: string;
 }
 
@@ -141,6 +153,15 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     }
   };
 
+  const trace = (request: HttpRequest, outcome: number | string, n: number, started: number): void =>
+    options.onAttempt?.({
+      method: request.method ?? 'GET',
+      url: redact(request.url),
+      outcome,
+      attempt: n,
+      ms: performance.now() - started,
+    });
+
   return {
     async fetch(request, read) {
       let renewed = false;
@@ -148,7 +169,14 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         try {
           if (Date.now() >= (options.budget?.deadline ?? Infinity))
             throw httpFailure('deadline', 'the run has no time left for this request', { url: redact(request.url) });
-          return await attempt(request, read);
+          const started = performance.now();
+          const result = await attempt(request, read).catch((err: unknown) => {
+            const f = err as Partial<HttpFailure>;
+            trace(request, f.statusCode ?? f.errorCode ?? f.reason ?? 'failed', attempts, started);
+            throw err;
+          });
+          trace(request, result.response.statusCode, attempts, started);
+          return result;
         } catch (err) {
           if (err instanceof ReaderError) throw err.cause;
           const failure = err as HttpFailure;

@@ -9,6 +9,7 @@ export {
   type HttpClientOptions,
   type HttpRequest,
   type HttpResponseInfo,
+  type AttemptEvent,
   type RetryEvent,
 } from './client.ts';
 export { HOST_NOT_ALLOWED, isHostNotAllowed } from './errors.ts';

@@ -5,6 +5,7 @@ import {
   type HttpBudget,
   type HttpClient,
   type HttpFailure,
+  type AttemptEvent,
   type RetryEvent,
 } from '../http/index.ts';
 import type { HttpSettings } from '../config/index.ts';
@@ -16,7 +17,9 @@ import {
   parseApiError,
   type ErrorAction,
 } from './api-errors.ts';
+import { maskGuids } from '../telemetry/traces.ts';
 import { JsonArraySplitter } from './json-array-splitter.ts';
+import { LEGACY_API_ERRORS, legacyApiErrorId, legacyPrefix, type LegacyApiErrorId } from './legacy-ids.ts';
 
 /** A content blob descriptor as listed by `subscriptions/content`. */
 export interface ContentBlob {
@@ -44,6 +47,8 @@ export interface ManagementApiError extends Error {
   url: string;
   /** Attempts made before giving up (retries in place included). */
   attempts: number;
+  /** The legacy collector's `ApiError` ID (also the message's prefix); undefined when no HTTP answer came back. */
+  legacyId: LegacyApiErrorId | undefined;
 }
 
 export function isManagementApiError(err: unknown): err is ManagementApiError {
@@ -58,6 +63,7 @@ export interface ManagementClientOptions {
   budget?: HttpBudget;
   onRetry?: (event: RetryEvent) => void;
   onRequest?: (url: URL) => void;
+  onAttempt?: (event: AttemptEvent) => void;
 }
 
 /** `2026-11-20T10:00:00`: the API's UTC format, seconds precision. */
@@ -95,6 +101,7 @@ export class ManagementClient {
       ...(options.budget === undefined ? {} : { budget: options.budget }),
       ...(options.onRetry === undefined ? {} : { onRetry: options.onRetry }),
       ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
+      ...(options.onAttempt === undefined ? {} : { onAttempt: options.onAttempt }),
     });
   }
 
@@ -219,13 +226,26 @@ export class ManagementClient {
           : failure.statusCode === undefined
             ? 'retry'
             : classifyApiError(failure.statusCode, failure.bodyText);
-    const what =
-      api === undefined
-        ? failure.message
-        : `${api.code} ${api.message}${OPERATOR_HINTS[api.code] === undefined ? '' : ` (to fix: ${OPERATOR_HINTS[api.code]})`}`;
+    const hint = api === undefined ? undefined : OPERATOR_HINTS[api.code];
+    // Microsoft's messages quote the tenant ID (`PublisherId=<GUID>`); logs carry it masked only.
+    const what = maskGuids(api === undefined ? failure.message : `${api.code} ${api.message}`);
     const tries = failure.attempts > 1 ? ` after ${failure.attempts} attempts` : '';
-    const error = this.#error(operation, url, action, api?.code, failure.statusCode, `${what}${tries}`);
+    const legacyId =
+      action === 'ok' ? undefined : legacyApiErrorId({ statusCode: failure.statusCode, apiCode: api?.code });
+    // The AF code's own hint is more precise than the legacy ID's generic one, so only one of them is shown.
+    const legacy = legacyId === undefined ? undefined : LEGACY_API_ERRORS[legacyId];
+    const advice =
+      hint !== undefined
+        ? ` (to fix: ${hint})`
+        : legacy !== undefined
+          ? ` (cause: ${legacy.cause}; to fix: ${legacy.fix})`
+          : '';
+    const error = this.#error(operation, url, action, api?.code, failure.statusCode, `${what}${tries}${advice}`);
     error.attempts = failure.attempts;
+    if (legacyId !== undefined) {
+      error.legacyId = legacyId;
+      error.message = `${legacyPrefix(legacyId)}${error.message}`;
+    }
     return error;
   }
 
@@ -245,6 +265,7 @@ export class ManagementClient {
     error.statusCode = statusCode;
     error.url = `${url.origin}${url.pathname}`;
     error.attempts = 1;
+    error.legacyId = undefined;
     return error;
   }
 }

@@ -1,6 +1,6 @@
 import type { ManagementConfig } from '../config/index.ts';
 import { maskIdentifier } from '../config/index.ts';
-import { DeliveryPipeline, type EventSink } from '../pipeline/index.ts';
+import { DeliveryPipeline, type EventSink, type ProgressSaved } from '../pipeline/index.ts';
 import { loadFilter, type BlobStore, type CursorStore, type RetryList } from '../state/index.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { createObfuscator } from '../telemetry/obfuscate.ts';
@@ -11,7 +11,8 @@ import { advanceTo, advanceWithin, CURSOR_VERSION, loadCursor, type ManagementCu
 import { listWindowOrClamp, withRelist } from './listing.ts';
 import { createRecordSink } from './records.ts';
 import { ensureSubscription } from './subscriptions.ts';
-import { fetchBlob } from './triage.ts';
+import { countRecords, fetchBlob } from './triage.ts';
+import { blobTrace, checkpointTrace } from '../telemetry/traces.ts';
 import { initialPosition, nextWindow } from './windows.ts';
 
 export interface ManagementRun {
@@ -61,8 +62,9 @@ export async function collectManagement(run: ManagementRun): Promise<void> {
     stats: run.stats,
     ...(run.checkpointBytes === undefined ? {} : { spillBytes: run.checkpointBytes }),
     ...(run.signal === undefined ? {} : { signal: run.signal }),
+    onCheckpoint: (saved) => run.logger.debug(checkpointTrace(run.fn.functionName, saved)),
   });
-  const progress = async (): Promise<void> => {
+  const progress = async (): Promise<ProgressSaved> => {
     // Taken together before any await: a blob settled meanwhile is in neither, and is saved next time.
     const cursor = state.cursor;
     const failures = state.failures.splice(0);
@@ -71,6 +73,7 @@ export async function collectManagement(run: ManagementRun): Promise<void> {
       await run.retries.recordFailure({ functionName: run.fn.functionName, ...failure }, new Date());
     }
     state.etag = await run.cursors.save(run.fn.functionName, cursor, state.etag, CURSOR_VERSION);
+    return { bytes: Buffer.byteLength(JSON.stringify(cursor)), position: cursor.position };
   };
   const checkpoint = async (): Promise<void> => {
     state.lastCheckpoint = Date.now();
@@ -149,7 +152,7 @@ async function processBlobs(
   run: ManagementRun,
   blobs: readonly ContentBlob[],
   state: RunState,
-  onRecord: (raw: string) => Promise<void>,
+  onRecord: (raw: string) => Promise<boolean>,
   pipeline: DeliveryPipeline,
   checkpoint: () => Promise<void>,
 ): Promise<boolean> {
@@ -159,10 +162,14 @@ async function processBlobs(
   const worker = async (): Promise<void> => {
     while (stop === undefined && next < blobs.length && Date.now() < run.deadline) {
       const blob = blobs[next++] as ContentBlob;
-      const outcome = await fetchBlob(run.client, blob, onRecord, pipeline);
+      const counted = countRecords(blob.contentId, onRecord);
+      const outcome = await fetchBlob(run.client, blob, counted.onRecord, pipeline);
       if (outcome.kind === 'stop') stop ??= { error: outcome.error };
       if (outcome.kind === 'stop' || outcome.kind === 'unfinished') continue;
-      if (outcome.kind === 'done') run.stats.blobsFetched += 1;
+      if (outcome.kind === 'done') {
+        run.stats.blobsFetched += 1;
+        run.logger.debug(blobTrace(run.fn.functionName, counted.counts));
+      }
       if (outcome.kind === 'lost') lost(run, blob, outcome.why);
       if (outcome.kind === 'retry-list') failBlob(run, state, blob, outcome.error);
       settled.add(blob.contentId);

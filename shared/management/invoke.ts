@@ -41,6 +41,7 @@ export async function invokeManagementFunction(
       budget: context.budget,
       onRequest: context.onRequest,
       onRetry: context.onRetry,
+      onAttempt: context.onAttempt,
     });
     const common = {
       config,

@@ -1,4 +1,5 @@
 import type { Logger } from '../telemetry/logger.ts';
+import { windowTrace } from '../telemetry/traces.ts';
 import { isManagementApiError, type ContentBlob, type ManagementClient } from './client.ts';
 import { advanceTo, type ManagementCursor } from './cursor.ts';
 import { byCreated, descriptorProblem, normalizeDescriptor } from './triage.ts';
@@ -110,7 +111,9 @@ async function listWindow(run: ListingRun, start: Date, end: Date): Promise<List
   const broken: ContentBlob[] = [];
   const seen = new Set<string>();
   const now = new Date();
+  let pages = 0;
   for await (const page of run.client.listContent(run.fn.contentType, start, end)) {
+    pages += 1;
     for (const raw of page) {
       const blob = normalizeDescriptor(raw, run.fn.contentType, now);
       if (seen.has(blob.contentId)) continue;
@@ -119,5 +122,6 @@ async function listWindow(run: ListingRun, start: Date, end: Date): Promise<List
       else broken.push(blob);
     }
   }
+  run.logger.debug(windowTrace(run.fn.functionName, { start, end, pages, blobs: blobs.length + broken.length }));
   return { blobs: blobs.sort(byCreated), broken };
 }

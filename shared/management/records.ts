@@ -4,8 +4,8 @@ import type { RunStatistics } from '../telemetry/statistics.ts';
 import { tagForWorkload } from './content-types.ts';
 
 export interface RecordSink {
-  /** Dedupe, tag and queue one record as received (raw JSON text). */
-  (raw: string): void;
+  /** Dedupe, tag and queue one record as received (raw JSON text); false when it was a duplicate. */
+  (raw: string): boolean;
 }
 
 export const RECORD_REJECTED = 'RECORD_REJECTED';
@@ -38,7 +38,7 @@ export function createRecordSink(options: {
     stats.eventsReceived += 1;
     if (alsoSeenIn?.has(raw) === true) {
       stats.duplicates += 1;
-      return;
+      return false;
     }
     let record: { Workload?: unknown; CreationTime?: unknown } | undefined;
     try {
@@ -51,11 +51,12 @@ export function createRecordSink(options: {
     const message = obfuscate === undefined || record === undefined ? raw : JSON.stringify(obfuscate(record));
     if (!filter.addIfNew(raw)) {
       stats.duplicates += 1;
-      return;
+      return false;
     }
     const created =
       typeof record?.CreationTime === 'string' ? Date.parse(withUtcSuffix(record.CreationTime)) : Number.NaN;
     pipeline.add(tag, message, created);
+    return true;
   };
 }
 

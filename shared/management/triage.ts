@@ -4,6 +4,7 @@ import type { DeliveryPipeline } from '../pipeline/index.ts';
 import { TENANT_WIDE_CODES } from './api-errors.ts';
 import { isManagementApiError, type ContentBlob, type ManagementClient } from './client.ts';
 import { RETENTION_MS } from './windows.ts';
+import type { BlobTrace } from '../telemetry/traces.ts';
 
 /** How the work on one content blob ended. */
 export type BlobOutcome =
@@ -38,6 +39,25 @@ export async function fetchBlob(
   } catch (err) {
     return triage(err, pipeline);
   }
+}
+
+/**
+ * Counts what one blob brings through a record intake (records, duplicates, characters' bytes), for its debug trace.
+ * Counted per blob rather than from the run's statistics, which concurrent fetches share.
+ */
+export function countRecords(
+  contentId: string,
+  onRecord: (raw: string) => Promise<boolean>,
+): { counts: BlobTrace; onRecord: (raw: string) => Promise<void> } {
+  const counts: BlobTrace = { contentId, records: 0, duplicates: 0, bytes: 0 };
+  return {
+    counts,
+    onRecord: async (raw) => {
+      counts.records += 1;
+      counts.bytes += Buffer.byteLength(raw);
+      if (!(await onRecord(raw))) counts.duplicates += 1;
+    },
+  };
 }
 
 function triage(err: unknown, pipeline: Pick<DeliveryPipeline, 'stopped'>): BlobOutcome {

@@ -4,10 +4,11 @@ import { loadFilter, type BlobStore, type RetryEntry, type RetryList } from '../
 import type { Logger } from '../telemetry/logger.ts';
 import { createObfuscator } from '../telemetry/obfuscate.ts';
 import type { RunStatistics } from '../telemetry/statistics.ts';
+import { blobTrace, checkpointTrace } from '../telemetry/traces.ts';
 import type { ManagementClient } from './client.ts';
 import { filterBlobName } from './collector.ts';
 import { createRecordSink } from './records.ts';
-import { fetchBlob } from './triage.ts';
+import { countRecords, fetchBlob } from './triage.ts';
 
 export const URI_RETRY_FUNCTION = 'uriRetry';
 
@@ -41,6 +42,7 @@ export async function retryFailedContent(run: UriRetryRun): Promise<void> {
     filter: await loadFilter(run.blobs, filterBlobName(URI_RETRY_FUNCTION), run.config.dedupe, run.logger),
     stats: run.stats,
     ...(run.signal === undefined ? {} : { signal: run.signal }),
+    onCheckpoint: (saved) => run.logger.debug(checkpointTrace(URI_RETRY_FUNCTION, saved)),
   });
   const settled: RetryEntry[] = [];
   const failed: RetryEntry[] = [];
@@ -71,13 +73,15 @@ export async function retryFailedContent(run: UriRetryRun): Promise<void> {
           continue;
         }
         const tag = `${URI_RETRY_FUNCTION}: content ${entry.contentId} of ${entry.functionName}`;
-        const outcome = await fetchBlob(run.client, entry, onRecord, pipeline);
+        const counted = countRecords(entry.contentId, onRecord);
+        const outcome = await fetchBlob(run.client, entry, counted.onRecord, pipeline);
         if (outcome.kind === 'stop') throw outcome.error;
         if (outcome.kind === 'unfinished') counts.left += 1;
         if (outcome.kind === 'done') {
           run.stats.blobsFetched += 1;
           run.stats.blobsRetried += 1;
           counts.delivered += 1;
+          run.logger.debug(blobTrace(URI_RETRY_FUNCTION, counted.counts));
           settled.push(entry);
         }
         if (outcome.kind === 'lost') {

@@ -7,6 +7,7 @@ import {
   jsonBody,
   type HttpBudget,
   type HttpClient,
+  type AttemptEvent,
   type RetryEvent,
 } from '../http/index.ts';
 
@@ -43,6 +44,7 @@ export interface TraceClientOptions {
   budget?: HttpBudget;
   onRetry?: (event: RetryEvent) => void;
   onRequest?: (url: URL) => void;
+  onAttempt?: (event: AttemptEvent) => void;
 }
 
 /** Graph `$top` maximum: fewer pages means fewer requests against the 5-minute budget. */
@@ -126,6 +128,7 @@ export function createTraceClient(options: TraceClientOptions): TraceSource {
     ...(options.budget === undefined ? {} : { budget: options.budget }),
     ...(options.onRetry === undefined ? {} : { onRetry: options.onRetry }),
     ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
+    ...(options.onAttempt === undefined ? {} : { onAttempt: options.onAttempt }),
   });
 
   const fail = (url: URL, statusCode: number | undefined, detail: string, transient = false): MessageTraceApiError => {

@@ -1,8 +1,9 @@
 import type { MessageTraceConfig } from '../config/index.ts';
-import { DeliveryPipeline, type EventSink } from '../pipeline/index.ts';
+import { DeliveryPipeline, type EventSink, type ProgressSaved } from '../pipeline/index.ts';
 import { loadFilter, type BlobStore, type CursorStore } from '../state/index.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { RunStatistics } from '../telemetry/statistics.ts';
+import { checkpointTrace } from '../telemetry/traces.ts';
 import { isMessageTraceApiError, type TraceRow, type TraceSource } from './client.ts';
 import { toLegacyRow, traceKey } from './mapping.ts';
 
@@ -62,9 +63,12 @@ export async function collectMessageTrace(run: MessageTraceRun): Promise<void> {
     filter: await loadFilter(run.blobs, `${MESSAGE_TRACE_FUNCTION}.bloom`, config.dedupe, logger),
     stats: run.stats,
     ...(run.signal === undefined ? {} : { signal: run.signal }),
+    onCheckpoint: (saved) => logger.debug(checkpointTrace(MESSAGE_TRACE_FUNCTION, saved)),
   });
-  const progress = async (): Promise<void> => {
-    state.etag = await run.cursors.save(MESSAGE_TRACE_FUNCTION, state.cursor, state.etag, CURSOR_VERSION);
+  const progress = async (): Promise<ProgressSaved> => {
+    const cursor = state.cursor;
+    state.etag = await run.cursors.save(MESSAGE_TRACE_FUNCTION, cursor, state.etag, CURSOR_VERSION);
+    return { bytes: Buffer.byteLength(JSON.stringify(cursor)), position: cursor.position };
   };
 
   await pipeline.run(async () => {

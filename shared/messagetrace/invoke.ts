@@ -29,6 +29,7 @@ export async function invokeMessageTrace(
       budget: context.budget,
       onRequest: context.onRequest,
       onRetry: context.onRetry,
+      onAttempt: context.onAttempt,
     });
     await collectMessageTrace({
       config,

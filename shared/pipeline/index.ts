@@ -1,2 +1,9 @@
 export { Outbox, type EventSink } from './outbox.ts';
-export { DeliveryPipeline, PIPELINE_STOPPED, SPILL_BYTES, type PipelineOptions } from './pipeline.ts';
+export {
+  DeliveryPipeline,
+  PIPELINE_STOPPED,
+  SPILL_BYTES,
+  type PipelineOptions,
+  type Progress,
+  type ProgressSaved,
+} from './pipeline.ts';

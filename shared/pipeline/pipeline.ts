@@ -1,6 +1,7 @@
 import type { DedupeFilter } from '../dedupe/index.ts';
 import { saveFilter, type BlobStore, type PersistedFilter } from '../state/index.ts';
 import type { RunStatistics } from '../telemetry/statistics.ts';
+import type { CheckpointTrace } from '../telemetry/traces.ts';
 import { Outbox, type EventSink } from './outbox.ts';
 
 /** Default amount of waiting events (characters) that triggers a delivery. */
@@ -16,7 +17,18 @@ export interface PipelineOptions {
   spillBytes?: number;
   /** Aborts when the function's lease is lost: from then on no delivery and no state write starts. */
   signal?: AbortSignal;
+  /** After every checkpoint, for its debug trace. */
+  onCheckpoint?: (saved: CheckpointTrace) => void;
 }
+
+/** What a collector's progress step wrote: its bytes and where its cursor now stands. */
+export interface ProgressSaved {
+  bytes: number;
+  position?: string;
+}
+
+/** Saves a collector's progress (cursor, retry list) once the events it covers are confirmed. */
+export type Progress = () => Promise<ProgressSaved | void>;
 
 export const PIPELINE_STOPPED = 'PIPELINE_STOPPED';
 
@@ -38,6 +50,8 @@ export class DeliveryPipeline {
   #stopped: { error: unknown } | undefined;
   /** Newest event time queued since the last confirmed delivery. */
   #newestQueued: number | undefined;
+  /** Events confirmed and state bytes written since the last checkpoint, for its trace. */
+  #sinceCheckpoint = { events: 0, bytes: 0 };
 
   constructor(options: PipelineOptions) {
     this.#o = options;
@@ -64,12 +78,13 @@ export class DeliveryPipeline {
    * there an `await` between them, a delivery could start in between, and the item would be in the filter it saves
    * without being in the events it delivers (a kill right then would lose it).
    */
-  intake<T>(queue: (item: T) => void): (item: T) => Promise<void> {
+  intake<T, R>(queue: (item: T) => R): (item: T) => Promise<R> {
     return async (item) => {
       while (this.#exclusive !== undefined) await this.#exclusive.catch(() => undefined);
       if (this.#stopped !== undefined) throw this.#stopped.error;
-      queue(item);
+      const result = queue(item);
       await this.spillIfFull();
+      return result;
     };
   }
 
@@ -87,10 +102,19 @@ export class DeliveryPipeline {
   }
 
   /** Delivers what is queued, saves the filter, then saves the caller's progress. */
-  checkpoint(progress?: () => Promise<void>): Promise<void> {
+  checkpoint(progress?: Progress): Promise<void> {
     return this.#exclusively(async () => {
       await this.#deliver();
-      if (progress !== undefined) await this.#write(progress);
+      let saved: ProgressSaved | void = undefined;
+      if (progress !== undefined) await this.#write(async () => (saved = await progress()));
+      const since = this.#sinceCheckpoint;
+      this.#sinceCheckpoint = { events: 0, bytes: 0 };
+      const done = saved as ProgressSaved | undefined;
+      this.#o.onCheckpoint?.({
+        eventsConfirmed: since.events,
+        stateBytes: since.bytes + (done?.bytes ?? 0),
+        position: done?.position,
+      });
     });
   }
 
@@ -99,7 +123,7 @@ export class DeliveryPipeline {
    * (a tenant-wide API error, a bug), what it finished is still delivered and checkpointed before the failure is
    * rethrown; when Devo or state failed, nothing more is written.
    */
-  async run(work: () => Promise<void>, progress: () => Promise<void>): Promise<void> {
+  async run(work: () => Promise<void>, progress: Progress): Promise<void> {
     try {
       await work();
     } catch (err) {
@@ -122,13 +146,16 @@ export class DeliveryPipeline {
       this.#checkLease();
       const sent = await this.#outbox.deliver(this.#o.sink);
       this.#o.stats.eventsSent += sent;
+      this.#sinceCheckpoint.events += sent;
       const newest = this.#newestQueued;
       if (newest !== undefined && !(newest <= (this.#o.stats.newestEventTime ?? -Infinity))) {
         this.#o.stats.newestEventTime = newest;
       }
       this.#newestQueued = undefined;
     }
-    await this.#write(() => saveFilter(this.#o.blobs, this.#o.filter));
+    await this.#write(async () => {
+      this.#sinceCheckpoint.bytes += await saveFilter(this.#o.blobs, this.#o.filter);
+    });
   }
 
   async #write(write: () => Promise<unknown>): Promise<void> {

@@ -35,9 +35,13 @@ export async function loadFilter(
   }
 }
 
-/** Saves the filter if anything was added since it was loaded or last saved; a concurrent writer fails loudly. */
-export async function saveFilter(store: BlobStore, persisted: PersistedFilter): Promise<boolean> {
-  if (!persisted.filter.changed) return false;
-  persisted.etag = await store.save(persisted.name, persisted.filter.serialize(), persisted.etag);
-  return true;
+/**
+ * Saves the filter if anything was added since it was loaded or last saved; a concurrent writer fails loudly.
+ * Returns the bytes written: 0 when nothing changed.
+ */
+export async function saveFilter(store: BlobStore, persisted: PersistedFilter): Promise<number> {
+  if (!persisted.filter.changed) return 0;
+  const data = persisted.filter.serialize();
+  persisted.etag = await store.save(persisted.name, data, persisted.etag);
+  return data.reduce((sum, part) => sum + part.byteLength, 0);
 }

@@ -58,6 +58,27 @@ describe('Devo delivery and connection lifecycle', () => {
     });
   }
 
+  it('reports connect, confirm and reconnect with its reason to its observer', async () => {
+    const r = await receiverWith({ faults: { dropAfterBytes: 20_000, dropConnections: 1 } });
+    const events: string[] = [];
+    const sender = new DevoSender(
+      { ...settingsFor(r), ...FAST_RETRY, idleReconnectMs: 100 },
+      { onConnection: (e) => events.push(e.kind === 'reconnect' ? `reconnect ${e.reason}` : e.kind) },
+    );
+    open.push({ close: () => sender.close().catch(() => undefined) });
+    for (let i = 0; i < 500; i++) sender.send('my.app.test.events', JSON.stringify({ i, pad: 'p'.repeat(100) }));
+    await sender.flush();
+    sender.send('my.app.test.events', JSON.stringify({ i: 'idle-before' }));
+    await r.waitForLines(501);
+    await sleep(200);
+    sender.send('my.app.test.events', JSON.stringify({ i: 'after-idle' }));
+    await sender.flush();
+    assert.equal(events[0], 'connect');
+    assert.ok(events.includes('reconnect failure'), events.join(', '));
+    assert.ok(events.includes('reconnect idle'), events.join(', '));
+    assert.ok(events.includes('confirm'), events.join(', '));
+  });
+
   it('replaces an idle connection, confirming what it carried instead of resending', async () => {
     const r = await receiverWith();
     const sender = senderFor(r, { idleReconnectMs: 100 });

@@ -28,6 +28,8 @@ export const BICEP_HOST_SETTINGS: readonly string[] = [
   'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
   // The host's queue endpoint for identity-based storage; the app itself uses no queue.
   'AzureWebJobsStorage__queueServiceUri',
+  // Derived from LOG_LEVEL: the host's log level for function logs, which decides whether debug traces are kept.
+  'AzureFunctionsJobHost__logging__logLevel__Function',
 ];
 const FUNCTION_SWITCH = /^AzureWebJobs\.[A-Za-z0-9_]+\.Disabled$/;
 

@@ -209,6 +209,8 @@ const HOST_SETTINGS = [
   'APPLICATIONINSIGHTS_CONNECTION_STRING',
   'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
   'AzureWebJobsStorage__queueServiceUri',
+  // The host's log level for function logs, derived from LOG_LEVEL.
+  'AzureFunctionsJobHost__logging__logLevel__Function',
 ];
 
 /** Every Azure setting of the schema reaches the app, from a parameter with the schema's default or Key Vault. */

@@ -40,7 +40,7 @@ export async function benchState(rounds = 3): Promise<Record<string, unknown>> {
       blobBytes = (await store.load('bench.bloom'))?.data.byteLength ?? 0;
     }
     const t = performance.now();
-    const savedUnchanged = await saveFilter(store, persisted);
+    const savedUnchanged = (await saveFilter(store, persisted)) > 0;
     const unchangedMs = performance.now() - t;
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
     const saveLoad = median(saveMs.map((s, i) => s + (loadMs[i] ?? 0)));

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { Env } from '../../shared/config/index.ts';
+import { readLogLevel, type Env, type LogLevel } from '../../shared/config/index.ts';
+import type { Logger } from '../../shared/telemetry/logger.ts';
 
 /**
  * The settings a local run sees: `local.settings.json` `Values` when the file exists, with environment variables
@@ -20,9 +21,27 @@ export function localEnvironment(path = 'local.settings.json', env: NodeJS.Proce
   return { ...merged, ...env };
 }
 
-/** A console logger with UTC timestamps, shaped like the Functions host's output. */
+/**
+ * A console logger with UTC timestamps, shaped like the Functions host's output. Debug lines print only at the
+ * `debug` level, as the host drops them below its own log level.
+ */
+export function consoleLoggerAt(level: LogLevel): Logger {
+  return atLevel(level, consoleLogger);
+}
+
+/** `logger` with its debug lines dropped below the `debug` level. */
+export function atLevel(level: LogLevel, logger: Logger): Logger {
+  return level === 'debug' ? logger : { ...logger, debug: () => {} };
+}
+
+/** The level of a local run: `--debug` among the arguments, else LOG_LEVEL (default `info`). */
+export function localLogLevel(args: readonly string[], env: Env): LogLevel {
+  return args.includes('--debug') ? 'debug' : readLogLevel(env);
+}
+
+/** Every level printed; callers that honour LOG_LEVEL use `consoleLoggerAt`. */
 export const consoleLogger = {
-  debug: (message: string) => console.debug(`[${new Date().toISOString()}] ${message}`),
+  debug: (message: string) => console.debug(`[${new Date().toISOString()}] DEBUG ${message}`),
   info: (message: string) => console.info(`[${new Date().toISOString()}] ${message}`),
   warn: (message: string) => console.warn(`[${new Date().toISOString()}] WARNING ${message}`),
   error: (message: string) => console.error(`[${new Date().toISOString()}] ERROR ${message}`),

@@ -1,4 +1,4 @@
-import { fail, integerSetting, quote, type SettingSpec } from '../spec.ts';
+import { enumSetting, fail, integerSetting, quote, type SettingSpec } from '../spec.ts';
 
 export const httpTimeoutSeconds = integerSetting({
   name: 'HTTP_TIMEOUT_SECONDS',
@@ -61,6 +61,20 @@ export const functionTimeout: SettingSpec<number> = {
   },
 };
 
+/**
+ * How much the local tools print: `debug` adds the traces that explain a run. In Azure the host's own log level
+ * decides what is kept (`AzureFunctionsJobHost__logging__logLevel__Function`); the template sets it from this value.
+ */
+export const logLevel = enumSetting({
+  name: 'LOG_LEVEL',
+  errorId: 75,
+  description:
+    '`debug` adds traces of every request, listing window, blob, checkpoint and Devo connection. `npm start` and `npm run collect` read it (`--debug` does the same); in Azure the deployment sets the host log level from it.',
+  seedName: 'enable_debug_logs / debug_status',
+  values: ['info', 'debug'],
+  default: 'info',
+});
+
 /** In README order. */
 export const RUNTIME_SETTINGS: readonly SettingSpec<unknown>[] = [
   functionTimeout,
@@ -68,4 +82,5 @@ export const RUNTIME_SETTINGS: readonly SettingSpec<unknown>[] = [
   httpRetries,
   httpRetryWaitSeconds,
   httpMaxRetryWaitSeconds,
+  logLevel,
 ];
