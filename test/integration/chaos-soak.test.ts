@@ -1,5 +1,5 @@
 /**
- * A bad day, compressed: a fifth of all API request attempts fail the way real services fail (throttling, 5xx,
+ * A bad day, compressed: at least a fifth of all API request attempts fail the way real services fail (throttling, 5xx,
  * resets, stalls, bodies cut short or not JSON), the Devo endpoint resets every third connection, and `npm run
  * collect` is SIGKILLed at random moments. Every Management function and messageTrace runs through 30 rounds of
  * it, then clean rounds. Every unique record must arrive, and a record may arrive twice only when its first copy
@@ -131,7 +131,7 @@ describe('chaos soak', () => {
         MESSAGE_TRACE_DELAY_SECONDS: String(DELAY_SECONDS),
         MESSAGE_TRACE_DAYS_BACK: '4',
       });
-      const chaos = chaosFaults({ rate: 0.2, routes: ['token', 'list', 'content', 'blob', 'graph'], stallMs: 2000 });
+      const chaos = chaosFaults({ rate: 0.25, routes: ['token', 'list', 'content', 'blob', 'graph'], stallMs: 2000 });
       for (const spec of chaos) stack.simulator.faults.add(spec);
 
       const killedConnections = new Set<number>();
@@ -156,7 +156,9 @@ describe('chaos soak', () => {
         }),
       );
       assert.deepEqual(failures, [], 'no transient failure failed a run');
-      assert.ok(stack.simulator.faults.firedCount() > 200, `faults fired: ${stack.simulator.faults.firedCount()}`);
+      // A quarter of the data routes' attempts fail; the token metadata and subscription starts are left alone.
+      const share = stack.simulator.faults.firedCount() / stack.simulator.log.requests().length;
+      assert.ok(share >= 0.2, `at least a fifth of all request attempts failed (${(share * 100).toFixed(1)} %)`);
       const resets = stack.receiver.rawConnections.filter((c) => c.dropped).length;
       assert.ok(resets >= 5, `the receiver reset connections (${resets})`);
 
