@@ -23,8 +23,9 @@ const MUTANTS: Mutant[] = [
   {
     name: 'the cursor is saved before Devo confirmed the events',
     file: 'shared/pipeline/pipeline.ts',
-    find: 'await this.#deliver();\n      if (progress !== undefined) await this.#write(progress);',
-    replace: 'if (progress !== undefined) await this.#write(progress);\n      await this.#deliver();',
+    find: 'await this.#deliver();\n      let saved: ProgressSaved | void = undefined;\n      if (progress !== undefined) await this.#write(async () => (saved = await progress()));',
+    replace:
+      'let saved: ProgressSaved | void = undefined;\n      if (progress !== undefined) await this.#write(async () => (saved = await progress()));\n      await this.#deliver();',
     tests: ['test/pipeline/pipeline.test.ts', 'test/integration/management-isolation.test.ts'],
   },
   {
