@@ -104,9 +104,9 @@ export class DeliveryPipeline {
   /** Delivers what is queued, saves the filter, then saves the caller's progress. */
   checkpoint(progress?: Progress): Promise<void> {
     return this.#exclusively(async () => {
+      await this.#deliver();
       let saved: ProgressSaved | void = undefined;
       if (progress !== undefined) await this.#write(async () => (saved = await progress()));
-      await this.#deliver();
       const since = this.#sinceCheckpoint;
       this.#sinceCheckpoint = { events: 0, bytes: 0 };
       const done = saved as ProgressSaved | undefined;
