@@ -1,13 +1,28 @@
 /**
  * `npm run mutate`: flips a few lines the product's guarantees rest on, one at a time, runs the tests that guard
- * them, and reports each mutant the tests failed to kill. Every file is restored afterwards, also on Ctrl-C. Not
- * part of `npm test`: it runs the guarding tests once per mutant (several minutes).
+ * them, and reports each mutant the tests failed to kill. It works on a scratch copy of the working tree, so the
+ * checkout itself is never changed, whatever happens meanwhile. Not part of `npm test`: it runs the guarding tests
+ * once per mutant (several minutes).
  */
-import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const repo = fileURLToPath(new URL('../', import.meta.url));
+const checkout = fileURLToPath(new URL('../', import.meta.url));
+const repo = `${mkdtempSync(join(tmpdir(), 'o365devo-mutate-'))}/`;
+const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], {
+  cwd: checkout,
+  encoding: 'utf8',
+})
+  .split('\n')
+  .filter((f) => f !== '' && existsSync(join(checkout, f)));
+for (const file of files) {
+  mkdirSync(dirname(join(repo, file)), { recursive: true });
+  cpSync(join(checkout, file), join(repo, file), { dereference: false });
+}
+symlinkSync(join(checkout, 'node_modules'), join(repo, 'node_modules'));
 
 interface Mutant {
   name: string;
@@ -64,7 +79,7 @@ const restore = (): void => {
   originals.clear();
 };
 process.on('SIGINT', () => {
-  restore();
+  rmSync(repo, { recursive: true, force: true });
   process.exit(130);
 });
 
@@ -98,6 +113,7 @@ for (const mutant of MUTANTS.filter((m) => only === undefined || m.name.includes
     restore();
   }
 }
+rmSync(repo, { recursive: true, force: true });
 console.log(
   survivors.length === 0
     ? 'mutate: every mutant was killed.'
