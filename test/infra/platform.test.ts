@@ -19,28 +19,13 @@ import {
 import { loadTemplates, mutate, readRepo, type InfraTemplates } from './infra-files.ts';
 import { checkPlatformFacts } from './platform-facts.ts';
 import { checkHostJson, checkMetricNames } from './settings-consistency.ts';
+import { ALERT_QUERY_NEEDS, alertQueryProblems } from './template-checks.ts';
 import { METRICS as METRIC_NAMES } from '../../shared/telemetry/metrics.ts';
 
 /** The app's OpenTelemetry metric names (exported with dimension `function`), as the telemetry code defines them. */
 const METRICS = Object.values(METRIC_NAMES);
 
 let templates: InfraTemplates;
-
-/**
- * What each alert rule's KQL must contain, by rule name. Tables are matched where a query reads them (the name
- * followed by a pipe), metrics where a query filters on them, so a comment or a description naming them does not
- * count.
- */
-const ALERT_QUERY_NEEDS: Record<string, [RegExp, string][]> = {
-  'no-events': [[/\bname == "o365devo\.events\.sent"/, 'read metric o365devo.events.sent']],
-  'function-failures': [
-    [/\brequests\s*\|/, 'read the requests table'],
-    [/\brequests\s*\|\s*where success == false\b/, 'filter requests on success == false'],
-    [/\bexceptions\s*\|/, 'read the exceptions table'],
-  ],
-  'delivery-lag': [[/\bname == "o365devo\.delivery\.lag_seconds"/, 'read metric o365devo.delivery.lag_seconds']],
-  'devo-send-failures': [[/\bname == "o365devo\.devo\.send_failures"/, 'read metric o365devo.devo.send_failures']],
-};
 
 const alertsTree = (): Node => {
   const tree = templates.trees.get('modules/alerts.bicep');
@@ -83,15 +68,11 @@ function alertQueries(root: Node): Map<string, { query: string | undefined; pres
 function checkAlertQueries(root: Node): string[] {
   const problems: string[] = [];
   const queries = alertQueries(root);
-  for (const [rule, needs] of Object.entries(ALERT_QUERY_NEEDS)) {
+  for (const rule of Object.keys(ALERT_QUERY_NEEDS)) {
     const found = queries.get(rule);
     if (found === undefined) problems.push(`${rule}: no such rule`);
     else if (!found.present) problems.push(`${rule}: no query`);
-    else if (found.query === undefined)
-      problems.push(`${rule}: query is not a literal, a variable or a format() of one`);
-    else
-      for (const [pattern, what] of needs)
-        if (!pattern.test(found.query)) problems.push(`${rule}: query does not ${what}`);
+    else problems.push(...alertQueryProblems(rule, found.query));
   }
   const runs = descendants(root, 'resource_declaration').flatMap((r) => valuesOfKey(r, 'query'));
   for (const value of runs)
