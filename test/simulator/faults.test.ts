@@ -81,10 +81,13 @@ describe('fault injection', () => {
     assert.equal(slowStart.status, 200);
     assert.ok(slowStart.headersMs >= 280, `headers after ${slowStart.headersMs} ms`);
 
-    sim.faults.add({ match: { route: 'blob' }, kind: 'delay-body', delayMs: 300 });
+    // The gap is the difference of two client-side times, so a busy client loop can shorten it: the pause is long
+    // and the bound leaves half of it as margin. (A lower bound on one time, as above, cannot come out short.)
+    sim.faults.add({ match: { route: 'blob' }, kind: 'delay-body', delayMs: 1_000 });
     const slowBody = await api(d.contentUri, token);
+    assert.ok(slowBody.totalMs >= 950, `the body ended after ${slowBody.totalMs} ms`);
     assert.ok(
-      slowBody.totalMs - slowBody.headersMs >= 250,
+      slowBody.totalMs - slowBody.headersMs >= 500,
       `the pause falls between headers and end: body took ${slowBody.totalMs - slowBody.headersMs} ms`,
     );
     assert.equal(slowBody.text, `[${sim.blobRecords(d.contentId).join(',')}]`, 'the body arrives whole');
