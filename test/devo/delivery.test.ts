@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { afterEach, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DevoSender, isDevoError, type DevoSenderOptions } from '../../shared/devo/index.ts';
 import {
   settingsFor,
@@ -58,7 +57,11 @@ describe('Devo delivery and connection lifecycle', () => {
     });
   }
 
-  it('reports connect, confirm and reconnect with its reason to its observer', async () => {
+  // The tests below move Date by hand (timers and sockets stay real): a connection is idle or old exactly when the
+  // sender's clock says so, however long the machine takes between two sends. The timeout ends a test whose wait
+  // on the receiver (which reads the frozen Date) would otherwise never give up.
+  it('reports connect, confirm and reconnect with its reason to its observer', { timeout: 30_000 }, async (t) => {
+    t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
     const r = await receiverWith({ faults: { dropAfterBytes: 20_000, dropConnections: 1 } });
     const events: string[] = [];
     const sender = new DevoSender(
@@ -69,51 +72,64 @@ describe('Devo delivery and connection lifecycle', () => {
     for (let i = 0; i < 500; i++) sender.send('my.app.test.events', JSON.stringify({ i, pad: 'p'.repeat(100) }));
     await sender.flush();
     sender.send('my.app.test.events', JSON.stringify({ i: 'idle-before' }));
-    await r.waitForLines(501);
-    await sleep(200);
+    // Not a line count: the drop made the receiver see some lines twice, so 501 lines can arrive before this one.
+    await r.waitFor(() => r.lines.some((l) => l.message.includes('idle-before')), 10_000, 'the idle-before line');
+    t.mock.timers.tick(101);
     sender.send('my.app.test.events', JSON.stringify({ i: 'after-idle' }));
     await sender.flush();
     assert.equal(events[0], 'connect');
     assert.ok(events.includes('reconnect failure'), events.join(', '));
-    assert.ok(events.includes('reconnect idle'), events.join(', '));
+    assert.equal(events.filter((e) => e === 'reconnect idle').length, 1, events.join(', '));
     assert.ok(events.includes('confirm'), events.join(', '));
   });
 
-  it('replaces an idle connection, confirming what it carried instead of resending', async () => {
+  it('replaces an idle connection, confirming what it carried instead of resending', { timeout: 30_000 }, async (t) => {
+    t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
     const r = await receiverWith();
     const sender = senderFor(r, { idleReconnectMs: 100 });
     sender.send('my.app.test.idle', JSON.stringify({ i: 0 }));
     await r.waitForLines(1);
-    await sleep(200);
+    t.mock.timers.tick(100);
     sender.send('my.app.test.idle', JSON.stringify({ i: 1 }));
+    await r.waitForLines(2);
+    t.mock.timers.tick(101);
+    sender.send('my.app.test.idle', JSON.stringify({ i: 2 }));
     await sender.flush();
     assert.deepEqual(
       r.lines.map((l) => [l.connection, l.message]),
       [
         [1, '{"i":0}'],
-        [2, '{"i":1}'],
+        [1, '{"i":1}'],
+        [2, '{"i":2}'],
       ],
+      'idle for exactly idleReconnectMs is kept, a millisecond more is replaced',
     );
     assert.ok(r.rawConnections[0]?.endedByClient, 'the idle connection was half-closed by us and confirmed');
     const stats = sender.stats();
     assert.equal(stats.reconnects, 1);
     assert.equal(stats.resentLines, 0);
-    assert.equal(stats.confirmedLines, 2);
+    assert.equal(stats.confirmedLines, 3);
   });
 
-  it('replaces a connection older than maxConnectionAgeMs', async () => {
+  it('replaces a connection older than maxConnectionAgeMs', { timeout: 30_000 }, async (t) => {
+    t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
     const r = await receiverWith();
     const sender = senderFor(r, { maxConnectionAgeMs: 60 });
     sender.send('my.app.test.age', 'a');
     await r.waitForLines(1);
-    await sleep(120);
+    t.mock.timers.tick(30);
     sender.send('my.app.test.age', 'b');
+    await r.waitForLines(2);
+    // 30 ms since the last write, 61 ms since the connection opened: replaced for its age, not for idleness.
+    t.mock.timers.tick(31);
+    sender.send('my.app.test.age', 'c');
     await sender.flush();
     assert.deepEqual(
       r.lines.map((l) => [l.connection, l.message]),
       [
         [1, 'a'],
-        [2, 'b'],
+        [1, 'b'],
+        [2, 'c'],
       ],
     );
     assert.equal(sender.stats().reconnects, 1);

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
+import { LineBatcher } from '../../shared/devo/batcher.ts';
 import { DevoSender } from '../../shared/devo/index.ts';
+import type { Chunk } from '../../shared/devo/retained.ts';
+import { newCounters } from '../../shared/devo/stats.ts';
 import { settingsFor, startDevoReceiver, type DevoReceiver } from '../support/devo-receiver.ts';
 
 const GZIP_HEADER = Buffer.from('1f8b0800000000000003', 'hex');
@@ -60,12 +62,14 @@ describe('Devo gzip-member mode', () => {
   });
 
   it('cuts a member when the oldest buffered line reaches gzipMaxAgeMs, without a flush', async () => {
+    // Both lines are sent in one tick, so the age timer cannot cut between them however slow the machine is; the
+    // member must then arrive with no flush and far below gzipMemberBytes, i.e. cut by its age.
     const sender = new DevoSender({ ...settingsFor(receiver, { compression: 'gzip' }), gzipMaxAgeMs: 100 });
     const start = receiver.lines.length;
     sender.send('my.app.test.age', 'first');
-    await sleep(30);
     sender.send('my.app.test.age', 'second');
-    await receiver.waitFor(() => receiver.lines.length >= start + 2, 2_000, 'the aged member');
+    assert.equal(sender.stats().gzipMembers, 0, 'nothing is cut before the age is reached');
+    await receiver.waitFor(() => receiver.lines.length >= start + 2, 10_000, 'the aged member');
     assert.deepEqual(
       receiver.lines.slice(start).map((l) => [l.message, l.compressed]),
       [
@@ -92,5 +96,47 @@ describe('Devo gzip-member mode', () => {
     const raw = receiver.rawConnections.at(-1)?.raw() ?? Buffer.alloc(0);
     assert.deepEqual(raw.subarray(0, 10), Buffer.from('1f8b0800000000000403', 'hex'));
     await sender.close();
+  });
+});
+
+describe('gzip member age, on a fake clock', () => {
+  const options = { compression: 'gzip', gzipLevel: 1, gzipMemberBytes: 19_500, gzipMaxAgeMs: 100 } as const;
+  const lines = (chunk: Chunk): string[] => gunzipSync(chunk.data).toString('utf8').split('\n').filter(Boolean);
+
+  it('measures the age from the oldest buffered line: a later line neither restarts nor shortens it', (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
+    const chunks: Chunk[] = [];
+    const batcher = new LineBatcher(options, newCounters(), (c) => chunks.push(c));
+    batcher.append(Buffer.from('a: '), 'first');
+    t.mock.timers.tick(60);
+    batcher.append(Buffer.from('a: '), 'second');
+    t.mock.timers.tick(39);
+    assert.equal(chunks.length, 0, '99 ms after the first line nothing is cut');
+    t.mock.timers.tick(1);
+    assert.equal(chunks.length, 1, 'cut at 100 ms after the first line, not 100 ms after the second');
+    assert.deepEqual(lines(chunks[0]!), ['a: first', 'a: second']);
+    assert.equal(chunks[0]?.lines, 2);
+    t.mock.timers.tick(1_000);
+    assert.equal(chunks.length, 1, 'an empty buffer cuts nothing');
+    batcher.stop();
+  });
+
+  it('starts a new age with the first line after a cut, and stops cutting once stopped', (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
+    const chunks: Chunk[] = [];
+    const batcher = new LineBatcher(options, newCounters(), (c) => chunks.push(c));
+    batcher.append(Buffer.from('a: '), 'one');
+    t.mock.timers.tick(100);
+    assert.equal(chunks.length, 1);
+    t.mock.timers.tick(500);
+    batcher.append(Buffer.from('a: '), 'two');
+    t.mock.timers.tick(99);
+    assert.equal(chunks.length, 1);
+    t.mock.timers.tick(1);
+    assert.deepEqual(chunks.map(lines), [['a: one'], ['a: two']]);
+    batcher.append(Buffer.from('a: '), 'three');
+    batcher.stop();
+    t.mock.timers.tick(1_000);
+    assert.equal(chunks.length, 2, 'a stopped batcher leaves the line to flush');
   });
 });

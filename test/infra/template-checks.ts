@@ -249,10 +249,58 @@ export function checkAppSettings(main: Json, settings: readonly SettingSpec<unkn
   return problems;
 }
 
+/**
+ * What each alert rule's KQL must contain, by rule name. Tables are matched where a query reads them (the name
+ * followed by a pipe), metrics where a query filters on them, so a comment or a description naming them does not
+ * count.
+ */
+export const ALERT_QUERY_NEEDS: Readonly<Record<string, readonly (readonly [RegExp, string])[]>> = {
+  'no-events': [[/\bname == "o365devo\.events\.sent"/, 'read metric o365devo.events.sent']],
+  'function-failures': [
+    [/\brequests\s*\|/, 'read the requests table'],
+    [/\brequests\s*\|\s*where success == false\b/, 'filter requests on success == false'],
+    [/\bexceptions\s*\|/, 'read the exceptions table'],
+  ],
+  'delivery-lag': [[/\bname == "o365devo\.delivery\.lag_seconds"/, 'read metric o365devo.delivery.lag_seconds']],
+  'devo-send-failures': [[/\bname == "o365devo\.devo\.send_failures"/, 'read metric o365devo.devo.send_failures']],
+};
+
+/** Problems of one rule's KQL (undefined: it could not be resolved) against ALERT_QUERY_NEEDS. */
+export function alertQueryProblems(rule: string, query: string | undefined): Problems {
+  if (query === undefined) return [`${rule}: query is not a literal, a variable or a format() of one`];
+  return (ALERT_QUERY_NEEDS[rule] ?? []).flatMap(([pattern, what]) =>
+    pattern.test(query) ? [] : [`${rule}: query does not ${what}`],
+  );
+}
+
+/**
+ * The KQL text of a template value: a plain string, `variables('x')` of one, or `format()` of such a template (its
+ * placeholders left as they are); undefined for anything else.
+ */
+function kqlText(template: Json, value: Json | undefined, depth = 0): string | undefined {
+  if (typeof value !== 'string' || depth > 5) return undefined;
+  if (!value.startsWith('[')) return value;
+  if (value.startsWith('[[')) return value.slice(1);
+  const expr = parseExpression(value);
+  const inner = (e: ReturnType<typeof parseExpression> | undefined): string | undefined => {
+    if (e?.kind === 'string') return e.value;
+    if (e?.kind === 'call' && e.name === 'variables' && e.args[0]?.kind === 'string')
+      return kqlText(template, at(template, 'variables', e.args[0].value), depth + 1);
+    if (e?.kind === 'call' && e.name === 'format') return inner(e.args[0]);
+    return undefined;
+  };
+  return inner(expr);
+}
+
 /** The four alert rules and the workbook, on the Application Insights component. */
 export function checkAlertsAndWorkbook(main: Json): Problems {
   const problems: Problems = [];
   const alerts = module(main, 'alerts').template;
+  const rules = at(alerts, 'variables', 'rules');
+  for (const r of Array.isArray(rules) ? rules : []) {
+    const name = at(r, 'name');
+    if (typeof name === 'string') problems.push(...alertQueryProblems(name, kqlText(alerts, at(r, 'query'))));
+  }
   const ruleNames = at(alerts, 'variables', 'rules');
   expect(problems, 'alert rules', Array.isArray(ruleNames) ? ruleNames.map((r) => at(r, 'name') ?? null) : null, [
     'no-events',
@@ -263,6 +311,14 @@ export function checkAlertsAndWorkbook(main: Json): Problems {
   const rule = ofType(alerts, 'Microsoft.Insights/scheduledQueryRules')[0];
   expect(problems, 'alert rule copies', at(rule, 'copy', 'count'), "[length(variables('rules'))]");
   expect(problems, 'alert rule scopes', at(rule, 'properties', 'scopes'), ["[parameters('applicationInsightsId')]"]);
+  // Each copy runs its own rule's query, the one checked above.
+  const criteria = at(rule, 'properties', 'criteria', 'allOf');
+  expect(
+    problems,
+    'alert rule criteria queries',
+    Array.isArray(criteria) ? criteria.map((c) => at(c, 'query') ?? null) : null,
+    ["[variables('rules')[copyIndex()].query]"],
+  );
   expect(problems, 'alert rule action group', at(rule, 'properties', 'actions', 'actionGroups'), [
     "[resourceId('Microsoft.Insights/actionGroups', format('{0}-alerts', parameters('namePrefix')))]",
   ]);

@@ -234,6 +234,68 @@ const cases: { name: string; check: (t: Json) => string[]; mutations: [string, (
       mutations: [
         ['no lag rule', (t) => list(module(t, 'alerts').template, 'variables', 'rules').splice(2, 1), /alert rules/],
         [
+          'failures without requests',
+          (t) => {
+            const vars = dig(module(t, 'alerts').template, 'variables');
+            const query = String(vars.failuresQuery);
+            vars.failuresQuery = query.replace(
+              '(requests | where success == false | project fn = operation_Name),',
+              '',
+            );
+            assert.notEqual(vars.failuresQuery, query);
+          },
+          /function-failures: query does not read the requests table/,
+        ],
+        [
+          'failures without exceptions',
+          (t) => {
+            const vars = dig(module(t, 'alerts').template, 'variables');
+            const query = String(vars.failuresQuery);
+            vars.failuresQuery = query.replace('(exceptions | project fn = operation_Name),', '');
+            assert.notEqual(vars.failuresQuery, query);
+          },
+          /function-failures: query does not read the exceptions table/,
+        ],
+        [
+          'lag on another metric',
+          (t) => {
+            const vars = dig(module(t, 'alerts').template, 'variables');
+            vars.lagTemplate = String(vars.lagTemplate).replace(
+              'o365devo.delivery.lag_seconds',
+              'o365devo.events.sent',
+            );
+          },
+          /delivery-lag: query does not read metric o365devo\.delivery\.lag_seconds/,
+        ],
+        [
+          'no-events on another metric',
+          (t) => {
+            const vars = dig(module(t, 'alerts').template, 'variables');
+            vars.noEventsTemplate = String(vars.noEventsTemplate).replace(
+              'o365devo.events.sent',
+              'o365devo.api.throttled',
+            );
+          },
+          /no-events: query does not read metric o365devo\.events\.sent/,
+        ],
+        [
+          'Devo failures query unresolvable',
+          (t) => {
+            const rules = list(module(t, 'alerts').template, 'variables', 'rules');
+            dig(rules[3]).query = "[parameters('devoSendFailuresThreshold')]";
+          },
+          /devo-send-failures: query is not a literal/,
+        ],
+        [
+          'one fixed query for every rule',
+          (t) => {
+            const rule = inner(t, 'alerts', 'Microsoft.Insights/scheduledQueryRules');
+            const criteria = list(rule, 'properties', 'criteria', 'allOf');
+            dig(criteria[0]).query = "[variables('failuresQuery')]";
+          },
+          /alert rule criteria queries/,
+        ],
+        [
           'workbook elsewhere',
           (t) => (props(inner(t, 'workbook', 'Microsoft.Insights/workbooks')).sourceId = '[resourceGroup().id]'),
           /workbook source/,

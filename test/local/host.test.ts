@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, it, mock } from 'node:test';
 import { isConfigError, type Env } from '../../shared/config/index.ts';
 import { scheduleSetting } from '../../shared/config/schema/schedules.ts';
 import type { TimerFunction } from '../../shared/timers.ts';
@@ -50,7 +49,10 @@ interface Fake extends TimerFunction {
   maxActive: number;
 }
 
-/** A timer function whose invocation takes `ms` (never ends when ms is Infinity) or throws. */
+/**
+ * A timer function whose invocation takes `ms` on the (fake) clock, never ends when ms is Infinity, or throws. It
+ * waits with the global setTimeout, looked up at call time, so the mocked timers drive it like the host.
+ */
 function fake(name: string, expression: string, behaviour: { ms?: number; fail?: string } = {}): Fake {
   const fn: Fake = {
     name,
@@ -64,7 +66,7 @@ function fake(name: string, expression: string, behaviour: { ms?: number; fail?:
       fn.maxActive = Math.max(fn.maxActive, fn.active);
       try {
         if (behaviour.ms === Infinity) await new Promise(() => {});
-        await sleep(behaviour.ms ?? 10);
+        await new Promise((resolve) => setTimeout(resolve, behaviour.ms ?? 10));
         if (behaviour.fail !== undefined) throw new Error(behaviour.fail);
       } finally {
         fn.active -= 1;
@@ -74,46 +76,93 @@ function fake(name: string, expression: string, behaviour: { ms?: number; fail?:
   return fn;
 }
 
+/** Half a second before a whole second, so the first slot of a 1 s schedule is 500 ms away. */
+const START = Date.parse('2026-11-22T10:00:00.500Z');
+
+/**
+ * Replaces setTimeout and Date with a clock the test moves: every firing happens at its slot, however busy the
+ * machine is. setImmediate stays real, to let the promises of an invocation settle between steps.
+ */
+function fakeClock(): { advance(ms: number): Promise<void> } {
+  mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'], now: START });
+  const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+  return {
+    async advance(ms: number) {
+      await settle();
+      for (let left = ms; left > 0; left -= 10) {
+        mock.timers.tick(Math.min(10, left));
+        await settle();
+      }
+    },
+  };
+}
+
+/** Whether a promise has settled yet, without waiting for it. */
+function tracked<T>(promise: Promise<T>): { settled: boolean; value: Promise<T> } {
+  const state = { settled: false, value: promise };
+  void promise.finally(() => (state.settled = true));
+  return state;
+}
+
 describe('local host', () => {
   let host: LocalHost | undefined;
   afterEach(async () => {
+    mock.timers.reset();
     await host?.stop(500);
     host = undefined;
   });
 
   it('fires a function on its schedule, logging each invocation and the next run', async () => {
+    const clock = fakeClock();
     const fn = fake('everySecond', '*/1 * * * * *');
     const logger = recordingLogger();
     host = startHost({ env: {}, logger, functions: [fn] });
-    assert.ok(host.functions[0]?.nextRun instanceof Date);
-    await sleep(2_600);
-    assert.ok(fn.calls >= 2, `invoked ${fn.calls} times in 2.6 s`);
-    assert.ok(logger.lines.some((l) => /^info Executing 'everySecond' \(Reason='Timer fired at .*Z', Id=/.test(l)));
-    assert.ok(logger.lines.some((l) => /^info Executed 'everySecond' \(Succeeded, Id=.*, Duration=\d+ms\)/.test(l)));
-    assert.ok(logger.lines.some((l) => /^info 'everySecond' next run at \d{4}-.*Z$/.test(l)));
+    assert.equal(host.functions[0]?.nextRun?.toISOString(), '2026-11-22T10:00:01.000Z');
+    await clock.advance(499);
+    assert.equal(fn.calls, 0, 'nothing before the first slot');
+    await clock.advance(1);
+    assert.equal(fn.calls, 1, 'fired at the first slot');
+    assert.equal(host.functions[0]?.nextRun?.toISOString(), '2026-11-22T10:00:02.000Z');
+    await clock.advance(1_000);
+    assert.equal(fn.calls, 2, 'and at the next one');
+    await clock.advance(20);
+    assert.equal(host.functions[0]?.invocations, 2);
+    assert.ok(
+      logger.lines.some((l) =>
+        /^info Executing 'everySecond' \(Reason='Timer fired at 2026-11-22T10:00:02\.000Z', Id=/.test(l),
+      ),
+    );
+    assert.ok(logger.lines.some((l) => /^info Executed 'everySecond' \(Succeeded, Id=.*, Duration=10ms\)/.test(l)));
+    assert.ok(logger.lines.includes("info 'everySecond' next run at 2026-11-22T10:00:03.000Z"));
   });
 
   it('takes the schedule from the setting, over the default', async () => {
+    const clock = fakeClock();
     const fn = fake('configured', '0 0 0 1 1 *');
     const env: Env = { CONFIGURED_SCHEDULE: '*/1 * * * * *' };
     host = startHost({ env, logger: recordingLogger(), functions: [fn] });
     assert.equal(host.functions[0]?.expression, '*/1 * * * * *');
-    await sleep(1_600);
-    assert.ok(fn.calls >= 1);
+    await clock.advance(500);
+    assert.equal(fn.calls, 1, 'fired at the next whole second, not next New Year');
   });
 
   it('never overlaps invocations of one function and logs the skipped slots', async () => {
+    const clock = fakeClock();
     const fn = fake('slow', '*/1 * * * * *', { ms: 2_200 });
     const logger = recordingLogger();
     host = startHost({ env: {}, logger, functions: [fn] });
-    await sleep(3_600);
-    assert.equal(fn.maxActive, 1);
-    assert.ok(fn.calls >= 1);
-    assert.ok((host.functions[0]?.skipped ?? 0) >= 1, 'a slot came while the first invocation was running');
+    // Fires at 1 s and runs until 3.2 s: the slots at 2 s and 3 s are skipped, the one at 4 s fires.
+    await clock.advance(3_400);
+    assert.equal(fn.calls, 1);
+    assert.equal(host.functions[0]?.skipped, 2, 'the slots that came while the first invocation was running');
     assert.ok(logger.lines.some((l) => /^warn Skipping 'slow' .*still running/.test(l)));
+    await clock.advance(200);
+    assert.equal(fn.calls, 2);
+    assert.equal(fn.maxActive, 1);
   });
 
   it('skips functions disabled with AzureWebJobs.<name>.Disabled', async () => {
+    const clock = fakeClock();
     const on = fake('on', '*/1 * * * * *');
     const off = fake('off', '*/1 * * * * *');
     const logger = recordingLogger();
@@ -123,20 +172,23 @@ describe('local host', () => {
       host.functions.map((f) => f.name),
       ['on'],
     );
-    await sleep(1_600);
-    assert.ok(on.calls >= 2);
+    await clock.advance(1_500);
+    assert.equal(on.calls, 3, 'at start, then at 1 s and 2 s');
     assert.equal(off.calls, 0);
     assert.ok(logger.lines.includes("info Function 'off' is disabled (AzureWebJobs.off.Disabled)."));
   });
 
   it('runs once at start when asked, and logs a failed invocation without stopping', async () => {
+    const clock = fakeClock();
     const fn = fake('broken', '*/1 * * * * *', { fail: 'the tenant is unreachable' });
     const logger = recordingLogger();
     host = startHost({ env: {}, logger, functions: [fn], runOnStart: true });
     assert.equal(fn.calls, 1, 'ran at start, before the first slot');
-    await sleep(1_600);
-    assert.ok(fn.calls >= 2, 'kept firing after a failure');
-    assert.ok((host.functions[0]?.failures ?? 0) >= 1);
+    await clock.advance(20);
+    assert.equal(host.functions[0]?.failures, 1);
+    await clock.advance(500);
+    assert.equal(fn.calls, 2, 'kept firing after a failure');
+    assert.equal(host.functions[0]?.failures, 2);
     assert.ok(logger.lines.some((l) => /^error Executed 'broken' \(Failed, .*\): the tenant is unreachable$/.test(l)));
   });
 
@@ -158,28 +210,35 @@ describe('local host', () => {
   });
 
   it('stops cleanly: waits for the running invocation, then fires nothing more', async () => {
+    const clock = fakeClock();
     const fn = fake('finishing', '*/1 * * * * *', { ms: 800 });
     host = startHost({ env: {}, logger: recordingLogger(), functions: [fn], runOnStart: true });
-    await sleep(50);
-    const started = Date.now();
-    const result = await host.stop(5_000);
-    assert.deepEqual(result, { finished: true, abandoned: [] });
-    assert.ok(Date.now() - started >= 600, 'stop waited for the invocation');
+    await clock.advance(50);
+    const stopping = tracked(host.stop(5_000));
+    await clock.advance(740);
+    assert.equal(stopping.settled, false, 'stop waits while the invocation runs');
+    assert.equal(fn.active, 1);
+    await clock.advance(20);
+    assert.equal(stopping.settled, true, 'and returns once it has ended');
+    assert.deepEqual(await stopping.value, { finished: true, abandoned: [] });
     assert.equal(fn.active, 0);
     const calls = fn.calls;
-    await sleep(1_300);
+    await clock.advance(3_000);
     assert.equal(fn.calls, calls, 'no invocation after stop');
     assert.equal(host.functions[0]?.nextRun, undefined);
   });
 
   it('stops after the timeout when an invocation never ends, naming it', async () => {
+    const clock = fakeClock();
     const fn = fake('stuck', '0 0 0 1 1 *', { ms: Infinity });
     const logger = recordingLogger();
     host = startHost({ env: {}, logger, functions: [fn], runOnStart: true });
-    const started = Date.now();
-    const result = await host.stop(200);
-    assert.ok(Date.now() - started < 1_000);
-    assert.deepEqual(result, { finished: false, abandoned: ['stuck'] });
+    const stopping = tracked(host.stop(200));
+    await clock.advance(190);
+    assert.equal(stopping.settled, false, 'waits up to the timeout');
+    await clock.advance(10);
+    assert.equal(stopping.settled, true, 'and no longer');
+    assert.deepEqual(await stopping.value, { finished: false, abandoned: ['stuck'] });
     assert.ok(logger.lines.some((l) => /^warn Stopped without waiting for stuck/.test(l)));
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { O365Simulator } from '../../tools/simulator/index.ts';
 import { api, call, errorCode, feedUrl, fetchToken, startSimulator } from './helpers.ts';
 
@@ -14,11 +14,13 @@ describe('fault injection', () => {
     return d;
   };
 
-  before(async () => {
+  // A simulator of its own for every test: fault counts, the request log and the firing history start at zero, so
+  // each test passes alone and in any order.
+  beforeEach(async () => {
     sim = await startSimulator({ pageSize: 1 });
     token = await fetchToken(sim);
   });
-  after(() => sim.close());
+  afterEach(() => sim.close());
 
   it('throttles with 429 and Retry-After exactly the configured number of times, only where it matches', async () => {
     const fault = sim.faults.add({
@@ -79,10 +81,13 @@ describe('fault injection', () => {
     assert.equal(slowStart.status, 200);
     assert.ok(slowStart.headersMs >= 280, `headers after ${slowStart.headersMs} ms`);
 
-    sim.faults.add({ match: { route: 'blob' }, kind: 'delay-body', delayMs: 300 });
+    // The gap is the difference of two client-side times, so a busy client loop can shorten it: the pause is long
+    // and the bound leaves half of it as margin. (A lower bound on one time, as above, cannot come out short.)
+    sim.faults.add({ match: { route: 'blob' }, kind: 'delay-body', delayMs: 1_000 });
     const slowBody = await api(d.contentUri, token);
+    assert.ok(slowBody.totalMs >= 950, `the body ended after ${slowBody.totalMs} ms`);
     assert.ok(
-      slowBody.totalMs - slowBody.headersMs >= 250,
+      slowBody.totalMs - slowBody.headersMs >= 500,
       `the pause falls between headers and end: body took ${slowBody.totalMs - slowBody.headersMs} ms`,
     );
     assert.equal(slowBody.text, `[${sim.blobRecords(d.contentId).join(',')}]`, 'the body arrives whole');
@@ -162,12 +167,27 @@ describe('fault injection', () => {
     assert.throws(() => sim.faults.add({ kind: '500', probability: 2 }), /probability/);
   });
 
-  it('keeps a firing history and clears faults', () => {
-    assert.ok(sim.faults.firedCount() >= 10);
-    assert.equal(sim.faults.firedCount('429'), 3);
+  it('keeps a firing history and clears faults', async () => {
+    assert.equal(sim.faults.firedCount(), 0, 'a new simulator has fired nothing');
+    sim.faults.add({ match: { route: 'content' }, kind: '429', times: 2 });
+    sim.faults.add({ match: { route: 'list' }, kind: '500' });
+    const list = () => api(feedUrl(sim, 'subscriptions/list'), token);
+    assert.deepEqual(
+      [(await listing()).status, (await listing()).status, (await listing()).status, (await list()).status],
+      [429, 429, 200, 500],
+    );
+    assert.equal(sim.faults.firedCount(), 3);
+    assert.equal(sim.faults.firedCount('429'), 2);
+    assert.equal(sim.faults.firedCount('500'), 1);
+    assert.deepEqual(
+      sim.faults.firings.map((f) => f.kind),
+      ['429', '429', '500'],
+    );
     sim.faults.add({ kind: '500' });
     sim.faults.clear();
     assert.equal(sim.faults.list().length, 0);
+    assert.equal((await list()).status, 200, 'a cleared fault no longer fires');
+    assert.equal(sim.faults.firedCount(), 3, 'the history survives clear()');
   });
 });
 

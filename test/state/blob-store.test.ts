@@ -12,7 +12,8 @@ import {
 } from '../../shared/state/index.ts';
 import type { BlobStore } from '../../shared/state/index.ts';
 
-const BLOOM_BYTES = 36 * 1024 * 1024;
+/** Not the 36 MB of the default filter: big enough for the SDK to stream it in many pieces. */
+const BLOOM_BYTES = 4 * 1024 * 1024 + 17;
 
 let azurite: AzuriteHandle;
 let store: BlobStore;
@@ -46,28 +47,26 @@ describe('blob store', () => {
     assert.equal(await store.load('absent.bin'), undefined);
   });
 
-  test('round-trips a 36 MiB Bloom filter written as header + bit array chunks', async (t) => {
+  test('round-trips a Bloom-filter-sized blob written as header + bit array chunks, then replaces it', async () => {
+    // A few MiB is enough to prove the chunks are stored in order and whole; how fast the full 36 MB default
+    // filter saves and loads is measured by `npm run bench` (tools/bench/state.ts), not here.
     const header = Buffer.from('BLOOM\x01 header with sizes and hash seeds');
     const bits = randomFillSync(Buffer.allocUnsafe(BLOOM_BYTES));
     const expectedLength = header.length + bits.length;
 
-    const timings: string[] = [];
     let etag: string | undefined;
-    for (let round = 1; round <= 3; round++) {
+    for (let round = 1; round <= 2; round++) {
       bits.writeUInt32LE(round, 0); // each round stores different content
-      const t0 = performance.now();
+      const previous = etag;
       etag = await store.save('audit.bloom', [header, bits], etag);
-      const t1 = performance.now();
+      assert.notEqual(etag, previous);
       const loaded = await store.load('audit.bloom');
-      const t2 = performance.now();
       assert.ok(loaded);
       assert.equal(loaded.etag, etag);
       assert.equal(loaded.data.length, expectedLength);
       assert.ok(loaded.data.subarray(0, header.length).equals(header), 'header intact');
-      assert.ok(loaded.data.subarray(header.length).equals(bits), 'bit array intact');
-      timings.push(`round ${round}: save ${(t1 - t0).toFixed(0)} ms, load ${(t2 - t1).toFixed(0)} ms`);
+      assert.ok(loaded.data.subarray(header.length).equals(bits), `bit array intact in round ${round}`);
     }
-    t.diagnostic(`36 MiB blob on local Azurite: ${timings.join('; ')}`);
   });
 
   test('a plain Buffer, a Uint8Array view and an empty blob are stored exactly', async () => {
