@@ -3,12 +3,12 @@ import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { invokeManagementFunction } from '../../shared/management/invoke.ts';
-import { createRetryList, openStateClients } from '../../shared/state/index.ts';
 import { startLocalStack, type LocalStack } from '../../tools/local/stack.ts';
 import { CONTENT_TYPES } from '../../tools/simulator/index.ts';
 import { testCerts } from '../support/devo-receiver.ts';
 import { trustTestCa } from '../support/tls.ts';
-import { assertDelivered, publish, recordingLogger, runAllManagement, testEnv } from './helpers.ts';
+import { assertDelivered, publish, recordingLogger, runAllManagement, testEnv, withStack } from './helpers.ts';
+import { arrivals, stateOf } from './state.ts';
 
 describe('Management collector under API faults', () => {
   let stack: LocalStack;
@@ -41,47 +41,49 @@ describe('Management collector under API faults', () => {
   });
 
   it('moves past a blob that keeps failing, and uriRetry delivers it later', async () => {
-    const { contentId } = await publish(stack, 'Audit.General', 4);
-    stack.simulator.faults.add({ match: { route: 'blob' }, kind: '500', times: 1000 });
-    const logger = recordingLogger();
-    await invokeManagementFunction('auditGeneral', testEnv(stack, { HTTP_RETRIES: '1' }), logger);
-    assert.ok(
-      logger.lines.some((l) => l.includes(`content ${contentId}`) && l.includes('queued for uriRetry')),
-      logger.lines.join('\n'),
-    );
-    const clients = await openStateClients({
-      kind: 'connectionString',
-      connectionString: stack.env.AzureWebJobsStorage as string,
-      tableName: 'o365devostate',
-      containerName: 'o365devo-state',
-    });
-    assert.equal((await createRetryList(clients.table).list()).length, 1);
+    await withStack({}, async (own) => {
+      await invokeManagementFunction('auditGeneral', testEnv(own), recordingLogger());
+      const { contentId } = await publish(own, 'Audit.General', 4);
+      own.simulator.faults.add({ match: { route: 'blob', contentId }, kind: '500', times: 1000 });
+      const logger = recordingLogger();
+      await invokeManagementFunction('auditGeneral', testEnv(own, { HTTP_RETRIES: '1' }), logger);
+      const { retries } = await stateOf(own);
+      assert.deepEqual(
+        (await retries.list()).map((e) => [e.contentId, e.attempts]),
+        [[contentId, 1]],
+      );
 
-    stack.simulator.faults.clear();
-    await invokeManagementFunction('auditGeneral', testEnv(stack), recordingLogger());
-    assert.throws(
-      () => assertDelivered(stack, ['Audit.General']),
-      /never arrived/,
-      'the cursor moved on without refetching the failed blob',
-    );
-    await invokeManagementFunction('uriRetry', testEnv(stack), recordingLogger());
-    assertDelivered(stack, CONTENT_TYPES);
-    assert.deepEqual(await createRetryList(clients.table).list(), []);
+      own.simulator.faults.clear();
+      await invokeManagementFunction('auditGeneral', testEnv(own), recordingLogger());
+      assert.throws(
+        () => assertDelivered(own, ['Audit.General']),
+        /never arrived/,
+        'the cursor moved on without refetching the failed blob',
+      );
+      await invokeManagementFunction('uriRetry', testEnv(own), recordingLogger());
+      assertDelivered(own, ['Audit.General']);
+      assert.deepEqual(await retries.list(), []);
+    });
   });
 
-  it('logs an expired blob as lost and delivers the rest', async () => {
-    await publish(stack, 'Audit.SharePoint', 3);
-    stack.simulator.faults.add({
-      match: { route: 'blob', contentType: 'Audit.SharePoint' },
-      kind: 'expired',
-      times: 1,
+  it('reports an expired blob as lost, keeps it off the retry list, and delivers the rest', async () => {
+    await withStack({}, async (own) => {
+      const { contentId } = await publish(own, 'Audit.SharePoint', 3);
+      own.simulator.faults.add({ match: { route: 'blob', contentId }, kind: 'expired', times: 1 });
+      const logger = recordingLogger();
+      const stats = await invokeManagementFunction('auditSharePoint', testEnv(own), logger);
+      assert.equal(stats.blobsLost, 1);
+      assert.ok(
+        logger.lines.some((l) => l.startsWith('error') && l.includes(contentId) && l.includes('AF20051')),
+        logger.lines.join('\n'),
+      );
+      const expiredRecords = new Set(own.simulator.blobRecords(contentId));
+      const got = arrivals(own);
+      for (const record of own.simulator.expectedUniqueRecords('Audit.SharePoint')) {
+        assert.equal(got.get(record) ?? 0, expiredRecords.has(record) ? 0 : 1);
+      }
+      assert.deepEqual(await (await stateOf(own)).retries.list(), []);
     });
-    const logger = recordingLogger();
-    await invokeManagementFunction('auditSharePoint', testEnv(stack), logger);
-    assert.ok(
-      logger.lines.some((l) => l.startsWith('error') && l.includes('is lost') && l.includes('AF20051')),
-      logger.lines.join('\n'),
-    );
   });
 
   it('lists a window again when its paging breaks (AF20031), skipping nothing', async () => {

@@ -181,15 +181,23 @@ describe('Message trace collector end to end', () => {
     });
   });
 
-  it('clears its persistence when MESSAGE_TRACE_RESET changes, and says so', async () => {
+  it('clears its persistence when MESSAGE_TRACE_RESET changes: the filter is gone and every row is sent again', async () => {
     await withStack({}, async (stack) => {
       await invokeMessageTrace(testEnv(stack), recordingLogger());
+      const first = stack.receiver.lines.length;
+      assert.ok(first > 50);
       const logger = recordingLogger();
       await invokeMessageTrace(testEnv(stack, { MESSAGE_TRACE_RESET: '2026-11-22' }), logger);
       assert.ok(
         logger.lines.some((l) => l.includes('MESSAGE_TRACE_RESET changed') && l.includes('starting over')),
         logger.lines.join('\n'),
       );
+      // Starting over from MESSAGE_TRACE_DAYS_BACK with an empty filter: each row of the first run arrives once more.
+      const keys = stack.receiver.lines.map((l) => traceKey(JSON.parse(l.message) as Record<string, unknown>));
+      const before = new Set(keys.slice(0, first));
+      const after = keys.slice(first);
+      assert.equal(new Set(after).size, after.length, 'the second run sent each row once');
+      for (const key of before) assert.ok(after.includes(key), `row ${key} was not sent again after the reset`);
     });
   });
 });
