@@ -1,6 +1,3 @@
-import { optimalBits } from '../dedupe/sizing.ts';
-import { DIGEST_BYTES, HEADER_BYTES } from '../dedupe/state.ts';
-import { MAX_SINGLE_PUT_BYTES } from '../state/blob-store.ts';
 import type { Cloud } from './clouds.ts';
 import { ConfigError, type SettingProblem } from './errors.ts';
 import { normalizePem, parseCertificates, parsePrivateKey } from './pem.ts';
@@ -174,14 +171,6 @@ export function readDedupeSettings(env: Env): DedupeSettings {
     const capacity = collect(S.bloomFilterSize, env, problems) as number;
     const bufferSize = collect(S.bloomFilterBufferSize, env, problems) as number;
     const errorRate = collect(S.bloomFilterErrorRate, env, problems);
-    if (capacity !== undefined && bufferSize !== undefined && bufferSize >= capacity) {
-      problems.push({
-        errorId: S.bloomFilterBufferSize.errorId,
-        setting: S.bloomFilterBufferSize.name,
-        problem: `${bufferSize} is not smaller than BLOOM_FILTER_SIZE (${capacity}).`,
-        fix: 'keep the buffer well below the filter size (the default is 1%).',
-      });
-    }
     const megabytes = capacity !== undefined && errorRate !== undefined ? filterMegabytes(capacity, errorRate) : 0;
     if (megabytes > MAX_FILTER_MEGABYTES) {
       problems.push({
@@ -190,50 +179,15 @@ export function readDedupeSettings(env: Env): DedupeSettings {
         problem: `${capacity} records at BLOOM_FILTER_ERROR_RATE ${errorRate} need ${Math.round(megabytes)} MB per filter (limit ${MAX_FILTER_MEGABYTES} MB).`,
         fix: 'lower BLOOM_FILTER_SIZE or raise BLOOM_FILTER_ERROR_RATE.',
       });
-    } else if (problems.length === 0) {
-      const problem = dedupeStateProblem({ capacity, bufferSize, errorRate });
-      if (problem !== undefined) problems.push(problem);
     }
     return { capacity, bufferSize, errorRate };
   });
 }
 
 /**
- * Bytes of a saved dedupe filter once its recent buffer is full, laid out as `shared/dedupe/state.ts` writes it:
- * the 64-byte header, the bit array (bits rounded up to whole 64-bit words, as `shared/dedupe/sizing.ts` sizes
- * it) and one 16-byte digest per buffer slot.
+ * Largest generation: a running collector holds two (current and previous), and each is one Put Blob when sealed,
+ * well inside the 256 MiB a single Put Blob may carry.
  */
-export function dedupeStateBytes(settings: DedupeSettings): number {
-  return HEADER_BYTES + optimalBits(settings.capacity, settings.errorRate) / 8 + settings.bufferSize * DIGEST_BYTES;
-}
-
-const megabytesText = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
-
-/**
- * The state is saved in one Put Blob of at most MAX_SINGLE_PUT_BYTES; a larger one fails every save after delivery
- * (STATE_TOO_LARGE), so the run would send the same records again on every invocation.
- */
-function dedupeStateProblem(settings: DedupeSettings): SettingProblem | undefined {
-  const total = dedupeStateBytes(settings);
-  if (total <= MAX_SINGLE_PUT_BYTES) return undefined;
-  const filterBytes = dedupeStateBytes({ ...settings, bufferSize: 0 });
-  const bufferBytes = total - filterBytes;
-  const largestBuffer = Math.max(0, Math.floor((MAX_SINGLE_PUT_BYTES - filterBytes) / DIGEST_BYTES));
-  return {
-    errorId: S.bloomFilterBufferSize.errorId,
-    setting: S.bloomFilterBufferSize.name,
-    problem:
-      `${settings.bufferSize} recent hashes (${megabytesText(bufferBytes)}) plus the filter of BLOOM_FILTER_SIZE ` +
-      `${settings.capacity} at BLOOM_FILTER_ERROR_RATE ${settings.errorRate} (${megabytesText(filterBytes)}) make a ` +
-      `dedupe state of ${megabytesText(total)}, more than the ${megabytesText(MAX_SINGLE_PUT_BYTES)} (256 MiB) one ` +
-      'state blob may hold: every save after delivery would fail and the same records would be sent again each run.',
-    fix:
-      `lower BLOOM_FILTER_BUFFER_SIZE to at most ${largestBuffer}, or lower BLOOM_FILTER_SIZE (or raise ` +
-      'BLOOM_FILTER_ERROR_RATE) to shrink the filter.',
-  };
-}
-
-/** Each collector holds one filter in memory; five of these must fit a Flex Consumption instance. */
 export const MAX_FILTER_MEGABYTES = 256;
 
 /** Size of an optimal Bloom filter: n·ln(1/p)/ln(2)² bits. */

@@ -1,17 +1,8 @@
 import { randomInt } from 'node:crypto';
 import type { DedupeSettings } from '../config/settings-types.ts';
 import { dedupeError } from './errors.ts';
+import { Generation, sameSizing, sizingFor, type GenerationSizing } from './generation.ts';
 import { KeyHasher } from './hash.ts';
-import { bitIndexes, falsePositiveRate, filterSize } from './sizing.ts';
-import {
-  DIGEST_BYTES,
-  HEADER_BYTES,
-  bodyChecksum,
-  checkBody,
-  checkLength,
-  decodeHeader,
-  encodeHeader,
-} from './state.ts';
 
 /*
  * Why the package's BloomFilter and BitSet are not used for storage: BloomFilter hashes every element twice
@@ -22,246 +13,202 @@ import {
  * package's sizing formulas are used (see sizing.ts).
  */
 
-/** True when every bit at `indexes[0, k)` is set. */
-function allBitsSet(bitArray: Uint8Array, indexes: Uint32Array, k: number): boolean {
-  for (let i = 0; i < k; i++) {
-    const index = indexes[i]!;
-    if ((bitArray[index >>> 3]! & (1 << (index & 7))) === 0) return false;
-  }
-  return true;
+/** Bytes of one record digest, as journaled. */
+export const DIGEST_BYTES = 16;
+
+/** A generation with its number: generations are numbered from 0 and each new one takes the next number. */
+export interface NumberedGeneration {
+  number: number;
+  generation: Generation;
 }
 
-/** Sets every bit at `indexes[0, k)`. */
-function setBits(bitArray: Uint8Array, indexes: Uint32Array, k: number): void {
-  for (let i = 0; i < k; i++) {
-    const index = indexes[i]!;
-    bitArray[index >>> 3]! |= 1 << (index & 7);
-  }
-}
-
-interface FilterParts {
-  settings: DedupeSettings;
-  bits: number;
-  hashes: number;
+/** What a filter is made of, as the state loader rebuilds it. */
+export interface FilterParts {
   seed: number;
-  bitArray: Uint8Array;
-  ring: Uint32Array;
-  ringPos: number;
-  ringLen: number;
-  count: number;
-  resets: number;
+  current: NumberedGeneration;
+  previous?: NumberedGeneration | undefined;
 }
 
 /**
- * Bloom-filter dedupe for records that Microsoft sends more than once. Holds `capacity` records at
- * `errorRate`; when full it clears itself and re-adds the last `bufferSize` records it kept in a ring buffer,
- * so recent records are still recognised right after a reset.
+ * Bloom-filter dedupe for records that Microsoft sends more than once, in two generations. Records go into the
+ * current generation; when it holds `BLOOM_FILTER_SIZE` records it becomes the previous one and a fresh current one
+ * starts, so at least one full generation of history is always known. A record is a duplicate when either
+ * generation has it.
+ *
+ * Every record added is also kept as a 16-byte digest until `takePending()`, for the state's journal; replaying
+ * those digests into the state they were added to (`replay()`) rebuilds exactly the same filter, rotation included,
+ * because every step depends only on the digests and their order.
  */
 export class DedupeFilter {
-  readonly capacity: number;
-  readonly bufferSize: number;
-  readonly errorRate: number;
-  /** Bit array size m. */
-  readonly bits: number;
-  /** Bit positions per record k. */
-  readonly hashes: number;
-  /** Digest seed, kept across resets and in the saved state (the ring buffer's digests depend on it). */
+  /** Digest seed of every generation, fixed for the life of the state (journaled digests depend on it). */
   readonly seed: number;
-  readonly #bitArray: Uint8Array;
-  readonly #ring: Uint32Array;
-  #ringPos: number;
-  #ringLen: number;
-  #count: number;
-  #resets: number;
-  #changed = false;
+  /** Sizing of new generations, from the settings. */
+  readonly sizing: GenerationSizing;
+  #current: NumberedGeneration;
+  #previous: NumberedGeneration | undefined;
   readonly #hasher: KeyHasher;
   readonly #digest = new Uint32Array(4);
-  readonly #indexes: Uint32Array;
+  #pending = new Uint32Array(4 * 1024);
+  #pendingWords = 0;
+  /** Records added to the current generation since the last `takePending()`. */
+  #currentPending = 0;
 
-  private constructor(p: FilterParts) {
-    this.capacity = p.settings.capacity;
-    this.bufferSize = p.settings.bufferSize;
-    this.errorRate = p.settings.errorRate;
-    this.bits = p.bits;
-    this.hashes = p.hashes;
-    this.seed = p.seed;
-    this.#bitArray = p.bitArray;
-    this.#ring = p.ring;
-    this.#ringPos = p.ringPos;
-    this.#ringLen = p.ringLen;
-    this.#count = p.count;
-    this.#resets = p.resets;
-    this.#hasher = new KeyHasher(p.seed);
-    this.#indexes = new Uint32Array(p.hashes);
+  private constructor(sizing: GenerationSizing, parts: FilterParts) {
+    this.sizing = sizing;
+    this.seed = parts.seed >>> 0;
+    this.#current = parts.current;
+    this.#previous = parts.previous;
+    this.#hasher = new KeyHasher(this.seed);
   }
 
   /** An empty filter sized for `settings`; `seed` defaults to a random one. */
   static create(settings: DedupeSettings, seed: number = randomInt(0, 2 ** 32)): DedupeFilter {
-    const { bits, hashes } = filterSize(settings);
-    return new DedupeFilter({
-      settings,
-      bits,
-      hashes,
-      seed: seed >>> 0,
-      bitArray: new Uint8Array(bits / 8),
-      ring: new Uint32Array(settings.bufferSize * 4),
-      ringPos: 0,
-      ringLen: 0,
-      count: 0,
-      resets: 0,
-    });
+    const sizing = sizingFor(settings.capacity, settings.errorRate);
+    return new DedupeFilter(sizing, { seed, current: { number: 0, generation: new Generation(sizing) } });
   }
 
   /**
-   * A filter from `serialize()` output joined into one buffer. The filter keeps using `bytes` as its bit array
-   * (no 36 MB copy), so the caller must not reuse them. Throws `DEDUPE_STATE_CORRUPT` for damaged state and
-   * `DEDUPE_STATE_MISMATCH` for state saved under other settings; either way the caller starts a fresh filter.
+   * A filter from stored generations. When the current one was sized under other BLOOM_FILTER_* settings it is
+   * kept as the previous generation and a fresh current one starts under the new settings, so a change of sizing
+   * keeps the history instead of discarding it (`carriedOver` says so).
    */
-  static deserialize(bytes: Uint8Array, settings: DedupeSettings): DedupeFilter {
-    const h = decodeHeader(bytes);
-    const { bits, hashes } = filterSize(settings);
-    if (
-      h.capacity !== settings.capacity ||
-      h.bufferSize !== settings.bufferSize ||
-      h.errorRate !== settings.errorRate ||
-      h.bits !== bits ||
-      h.hashes !== hashes
-    ) {
-      throw dedupeError('DEDUPE_STATE_MISMATCH', 'Dedupe state was saved with other settings', {
-        storedCapacity: h.capacity,
-        storedBufferSize: h.bufferSize,
-        storedErrorRate: h.errorRate,
-        storedBits: h.bits,
-        storedHashes: h.hashes,
-        capacity: settings.capacity,
-        bufferSize: settings.bufferSize,
-        errorRate: settings.errorRate,
-        bits,
-        hashes,
-      });
+  static fromParts(settings: DedupeSettings, parts: FilterParts): { filter: DedupeFilter; carriedOver: boolean } {
+    const sizing = sizingFor(settings.capacity, settings.errorRate);
+    if (parts.previous !== undefined && parts.previous.number >= parts.current.number) {
+      throw dedupeError('DEDUPE_STATE_CORRUPT', 'Dedupe generations are out of order', { reason: 'generations' });
     }
-    checkLength(h, bytes);
-    const bitsEnd = HEADER_BYTES + bits / 8;
-    const bitArray = bytes.subarray(HEADER_BYTES, bitsEnd);
-    const ringBytes = bytes.subarray(bitsEnd);
-    checkBody(h, [bitArray, ringBytes]);
-    // Copied (at most bufferSize × 16 bytes) because a Uint32Array view needs an aligned offset.
-    const ring = new Uint32Array(settings.bufferSize * 4);
-    new Uint8Array(ring.buffer).set(ringBytes);
-    return new DedupeFilter({
-      settings,
-      bits,
-      hashes,
-      seed: h.seed,
-      bitArray,
-      ring,
-      ringPos: h.bufferPos,
-      ringLen: h.bufferLen,
-      count: h.count,
-      resets: h.resets,
-    });
+    if (sameSizing(parts.current.generation.sizing, sizing))
+      return { filter: new DedupeFilter(sizing, parts), carriedOver: false };
+    const fresh = { number: parts.current.number + 1, generation: new Generation(sizing) };
+    return {
+      filter: new DedupeFilter(sizing, { seed: parts.seed, current: fresh, previous: parts.current }),
+      carriedOver: true,
+    };
   }
 
   /**
    * Records `key` unless already present. True: first time seen, now recorded; false: a duplicate (or, with
-   * probability about `estimatedFalsePositiveRate()`, a new record mistaken for one). Indexes are computed once,
-   * checked, then set.
+   * probability about `estimatedFalsePositiveRate()`, a new record mistaken for one).
    */
   addIfNew(key: string | Uint8Array): boolean {
-    const digest = this.#digest;
-    const indexes = this.#indexes;
-    this.#hasher.digest(key, digest);
-    bitIndexes(digest, this.bits, this.hashes, indexes);
-    if (allBitsSet(this.#bitArray, indexes, this.hashes)) return false;
-    if (this.#count >= this.capacity) this.#resetAndReseed();
-    setBits(this.#bitArray, indexes, this.hashes);
-    this.#remember(digest);
-    this.#count++;
-    this.#changed = true;
+    this.#hasher.digest(key, this.#digest);
+    const generation = this.#current.number;
+    if (!this.#addDigest(this.#digest)) return false;
+    if (this.#current.number !== generation) this.#currentPending = 0;
+    this.#currentPending++;
+    this.#keep(this.#digest);
     return true;
   }
 
   /** True when `key` was probably recorded already; changes nothing. */
   has(key: string | Uint8Array): boolean {
     this.#hasher.digest(key, this.#digest);
-    bitIndexes(this.#digest, this.bits, this.hashes, this.#indexes);
-    return allBitsSet(this.#bitArray, this.#indexes, this.hashes);
-  }
-
-  /** Records held in the bit array since the last reset, including those re-added from the buffer by it. */
-  get count(): number {
-    return this.#count;
-  }
-
-  /** Times the filter filled up and was reset (kept in the saved state). */
-  get resets(): number {
-    return this.#resets;
-  }
-
-  /** True when a record was added since the filter was created, loaded or last serialised. */
-  get changed(): boolean {
-    return this.#changed;
-  }
-
-  /** Records currently kept in the ring buffer (at most `bufferSize`). */
-  get buffered(): number {
-    return this.#ringLen;
-  }
-
-  /** Probability that a new record is taken for a duplicate right now, from the insertion count. */
-  estimatedFalsePositiveRate(): number {
-    return falsePositiveRate(this.bits, this.hashes, this.#count);
+    return this.#current.generation.has(this.#digest) || this.#previous?.generation.has(this.#digest) === true;
   }
 
   /**
-   * The state as chunks to write back to back: a 64-byte header, the bit array and the filled part of the ring
-   * buffer. The last two are views of the live filter (nothing is copied), so write them out before the next
-   * `addIfNew`. Clears `changed`.
+   * Adds journaled digests (16 bytes each, as `takePending()` gave them) the way `addIfNew` added them, without
+   * keeping them as pending again. Returns how many were new.
    */
-  serialize(): Uint8Array[] {
-    const ringBytes = new Uint8Array(this.#ring.buffer, this.#ring.byteOffset, this.#ringLen * DIGEST_BYTES);
-    const body = [this.#bitArray, ringBytes];
-    const header = encodeHeader({
-      bits: this.bits,
-      hashes: this.hashes,
-      capacity: this.capacity,
-      bufferSize: this.bufferSize,
-      errorRate: this.errorRate,
-      count: this.#count,
-      resets: this.#resets,
-      bufferPos: this.#ringPos,
-      bufferLen: this.#ringLen,
-      seed: this.seed,
-      bodyCrc: bodyChecksum(body),
-    });
-    this.#changed = false;
-    return [header, ...body];
-  }
-
-  /** Keeps `digest` as the newest ring buffer entry, overwriting the oldest when full. */
-  #remember(digest: Uint32Array): void {
-    if (this.bufferSize === 0) return;
-    const at = this.#ringPos * 4;
-    const ring = this.#ring;
-    ring[at] = digest[0]!;
-    ring[at + 1] = digest[1]!;
-    ring[at + 2] = digest[2]!;
-    ring[at + 3] = digest[3]!;
-    this.#ringPos = this.#ringPos + 1 === this.bufferSize ? 0 : this.#ringPos + 1;
-    if (this.#ringLen < this.bufferSize) this.#ringLen++;
-  }
-
-  /** Clears every bit and re-adds the buffered records; `count` becomes the number re-added. */
-  #resetAndReseed(): void {
-    this.#bitArray.fill(0);
-    this.#resets++;
-    const digest = new Uint32Array(4);
-    const indexes = new Uint32Array(this.hashes);
-    for (let slot = 0; slot < this.#ringLen; slot++) {
-      for (let w = 0; w < 4; w++) digest[w] = this.#ring[slot * 4 + w]!;
-      bitIndexes(digest, this.bits, this.hashes, indexes);
-      setBits(this.#bitArray, indexes, this.hashes);
+  replay(digests: Uint8Array): number {
+    if (digests.byteLength % DIGEST_BYTES !== 0) {
+      throw dedupeError('DEDUPE_STATE_CORRUPT', 'Dedupe journal is not whole digests', {
+        reason: 'journal length',
+        bytes: digests.byteLength,
+      });
     }
-    this.#count = this.#ringLen;
+    const view = new DataView(digests.buffer, digests.byteOffset, digests.byteLength);
+    const digest = new Uint32Array(4);
+    let added = 0;
+    for (let at = 0; at < digests.byteLength; at += DIGEST_BYTES) {
+      for (let w = 0; w < 4; w++) digest[w] = view.getUint32(at + w * 4, true);
+      if (this.#addDigest(digest)) added++;
+    }
+    return added;
+  }
+
+  /** The digests of records added since the last call, in order (16 bytes each), and forgets them. */
+  takePending(): Uint8Array {
+    const words = this.#pending.slice(0, this.#pendingWords);
+    this.#pendingWords = 0;
+    this.#currentPending = 0;
+    return new Uint8Array(words.buffer, 0, words.byteLength);
+  }
+
+  /** Records added since the last `takePending()`. */
+  get pendingRecords(): number {
+    return this.#pendingWords / 4;
+  }
+
+  /**
+   * True when every record of the current generation is still pending: replaying the pending digests onto an empty
+   * current generation (the previous one as it is) rebuilds it, so a seal need not store its bits.
+   */
+  get currentAllPending(): boolean {
+    return this.#currentPending === this.#current.generation.count;
+  }
+
+  /** The generation records go into now. */
+  get current(): NumberedGeneration {
+    return this.#current;
+  }
+
+  /** The full generation before it, if the filter ever filled up (or its settings changed). */
+  get previous(): NumberedGeneration | undefined {
+    return this.#previous;
+  }
+
+  /** Records held by the current generation. */
+  get count(): number {
+    return this.#current.generation.count;
+  }
+
+  /** Records each generation holds (`BLOOM_FILTER_SIZE`). */
+  get capacity(): number {
+    return this.sizing.capacity;
+  }
+
+  /** Bit array size of the current generation. */
+  get bits(): number {
+    return this.#current.generation.sizing.bits;
+  }
+
+  /** Bit positions per record in the current generation. */
+  get hashes(): number {
+    return this.#current.generation.sizing.hashes;
+  }
+
+  /** Probability that a new record is taken for a duplicate right now: either generation may match it. */
+  estimatedFalsePositiveRate(): number {
+    const current = this.#current.generation.falsePositiveRate();
+    const previous = this.#previous?.generation.falsePositiveRate() ?? 0;
+    // P(a or b) for independent matches, written so a tiny term is not lost to rounding.
+    return current + previous - current * previous;
+  }
+
+  /** Adds a digest unless either generation has it; a full current generation first becomes the previous one. */
+  #addDigest(digest: Uint32Array): boolean {
+    let current = this.#current.generation;
+    // has() leaves the digest's bit positions in the generation, for addChecked().
+    if (current.has(digest)) return false;
+    if (this.#previous?.generation.has(digest) === true) return false;
+    if (current.full) {
+      this.#previous = this.#current;
+      this.#current = { number: this.#current.number + 1, generation: new Generation(this.sizing) };
+      current = this.#current.generation;
+      current.has(digest);
+    }
+    current.addChecked();
+    return true;
+  }
+
+  #keep(digest: Uint32Array): void {
+    if (this.#pendingWords + 4 > this.#pending.length) {
+      const grown = new Uint32Array(this.#pending.length * 2);
+      grown.set(this.#pending);
+      this.#pending = grown;
+    }
+    this.#pending.set(digest, this.#pendingWords);
+    this.#pendingWords += 4;
   }
 }

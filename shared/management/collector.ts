@@ -1,7 +1,7 @@
 import type { ManagementConfig } from '../config/index.ts';
 import { maskIdentifier } from '../config/index.ts';
 import { DeliveryPipeline, type EventSink, type ProgressSaved } from '../pipeline/index.ts';
-import { loadFilter, type BlobStore, type CursorStore, type RetryList } from '../state/index.ts';
+import { loadFilter, removeFilter, type BlobStore, type CursorStore, type RetryList } from '../state/index.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { createObfuscator } from '../telemetry/obfuscate.ts';
 import type { RunStatistics } from '../telemetry/statistics.ts';
@@ -219,7 +219,7 @@ async function loadState(run: ManagementRun, now: Date): Promise<RunState> {
         "resetting this function's persistence (cursor, dedupe filter, retry list).",
     );
     await run.retries.clear(name);
-    await run.blobs.remove(filterBlobName(name));
+    await removeFilter(run.blobs, filterBlobName(name));
   }
   if (stored !== undefined && stored.value.startTime === startTime) {
     return { cursor: stored.value, etag: stored.etag, lastCheckpoint: Date.now(), failures: [] };

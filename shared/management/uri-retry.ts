@@ -58,7 +58,9 @@ export async function retryFailedContent(run: UriRetryRun): Promise<void> {
 
   await pipeline.run(async () => {
     for (const [functionName, group] of groupBy(entries, (e) => e.functionName)) {
-      const owner = await loadFilter(run.blobs, filterBlobName(functionName), run.config.dedupe, run.logger);
+      const owner = await loadFilter(run.blobs, filterBlobName(functionName), run.config.dedupe, run.logger, {
+        readOnly: true,
+      });
       const queue = createRecordSink({
         filter: pipeline.filter,
         alsoSeenIn: owner.filter,

@@ -1,6 +1,6 @@
 import type { MessageTraceConfig } from '../config/index.ts';
 import { DeliveryPipeline, type EventSink, type ProgressSaved } from '../pipeline/index.ts';
-import { loadFilter, type BlobStore, type CursorStore } from '../state/index.ts';
+import { loadFilter, removeFilter, type BlobStore, type CursorStore } from '../state/index.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { RunStatistics } from '../telemetry/statistics.ts';
 import { checkpointTrace } from '../telemetry/traces.ts';
@@ -157,7 +157,7 @@ async function loadState(
     run.logger.warn(
       `${MESSAGE_TRACE_FUNCTION}: MESSAGE_TRACE_RESET changed from ${stored.value.reset ?? '(unset)'} to ${reset ?? '(unset)'}; clearing its persistence (cursor and dedupe filter) and starting over.`,
     );
-    await run.blobs.remove(`${MESSAGE_TRACE_FUNCTION}.bloom`);
+    await removeFilter(run.blobs, `${MESSAGE_TRACE_FUNCTION}.bloom`);
   }
   const position = oldestStart(run.config, now).toISOString();
   run.logger.info(`${MESSAGE_TRACE_FUNCTION}: starting collection over ${run.config.api} at ${position}.`);

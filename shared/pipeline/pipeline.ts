@@ -1,5 +1,5 @@
 import type { DedupeFilter } from '../dedupe/index.ts';
-import { saveFilter, type BlobStore, type PersistedFilter } from '../state/index.ts';
+import { keepWarm, saveFilter, type BlobStore, type PersistedFilter } from '../state/index.ts';
 import type { RunStatistics } from '../telemetry/statistics.ts';
 import type { CheckpointTrace } from '../telemetry/traces.ts';
 import { Outbox, type EventSink } from './outbox.ts';
@@ -139,6 +139,8 @@ export class DeliveryPipeline {
       throw err;
     }
     await this.checkpoint(progress);
+    // Everything queued is now delivered and saved: what is in memory is what storage holds, for a warm next run.
+    keepWarm(this.#o.blobs, this.#o.filter);
   }
 
   async #deliver(): Promise<void> {

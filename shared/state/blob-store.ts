@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { ContainerClient } from '@azure/storage-blob';
+import { appendBlobOperations } from './append-blob.ts';
 import { httpStatusOf, isRecordNotFound, rethrowWriteFailure, stateError } from './errors.ts';
 
 /** Bytes to store: one buffer, or chunks written back to back without being joined first. */
@@ -7,6 +8,8 @@ export type BlobData = Buffer | Uint8Array | readonly Uint8Array[];
 
 /** Opaque binary state blobs (e.g. Bloom filter bit arrays), written only with ETag conditions. */
 export interface BlobStore {
+  /** Where the blobs live (the container URL): tells stores of different accounts or containers apart. */
+  readonly location: string;
   /** The whole blob and its ETag, or undefined when it does not exist. */
   load(name: string): Promise<{ data: Buffer; etag: string } | undefined>;
   /**
@@ -16,6 +19,24 @@ export interface BlobStore {
   save(name: string, data: BlobData, etag: string | undefined): Promise<string>;
   /** Deletes the blob (only that revision when `etag` is given); false when it did not exist. */
   remove(name: string, etag?: string): Promise<boolean>;
+  /** Writes the blob whatever is there: for blobs whose name is never reused for other content. */
+  overwrite(name: string, data: BlobData): Promise<string>;
+  /** Length and ETag without the body (one HEAD request), or undefined when it does not exist. */
+  properties(name: string): Promise<BlobProperties | undefined>;
+  /** The bytes from `offset` to the end, with the blob's length and ETag; undefined when it does not exist. */
+  loadFrom(name: string, offset: number): Promise<{ data: Buffer; properties: BlobProperties } | undefined>;
+  /**
+   * Appends to an append blob that is exactly `position` bytes long (creating it when `position` is 0 and it does
+   * not exist yet), and returns its new length and ETag. Any other length means another writer: `STATE_CONFLICT`.
+   */
+  append(name: string, data: Uint8Array, position: number): Promise<BlobProperties>;
+  /** Names of the blobs that start with `prefix`. */
+  list(prefix: string): Promise<string[]>;
+}
+
+export interface BlobProperties {
+  length: number;
+  etag: string;
 }
 
 /**
@@ -42,7 +63,7 @@ export function toBody(data: BlobData): { body: Buffer | (() => NodeJS.ReadableS
 }
 
 /** Reads a response stream of known length into one preallocated buffer. */
-async function readExactly(stream: NodeJS.ReadableStream, length: number, name: string): Promise<Buffer> {
+export async function readExactly(stream: NodeJS.ReadableStream, length: number, name: string): Promise<Buffer> {
   const out = Buffer.allocUnsafe(length);
   let offset = 0;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -136,5 +157,5 @@ export function createBlobStore(container: ContainerClient): BlobStore {
     }
   }
 
-  return { load, save, remove };
+  return { location: container.url, load, save, remove, ...appendBlobOperations(container, checkName) };
 }

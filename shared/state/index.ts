@@ -3,7 +3,7 @@ export type { StateClientOptions, StateClients } from './clients.ts';
 export { createCursorStore } from './cursor-store.ts';
 export type { CursorLoadOptions, CursorRecord, CursorStore, CursorStoreOptions } from './cursor-store.ts';
 export { createBlobStore, MAX_SINGLE_PUT_BYTES } from './blob-store.ts';
-export type { BlobData, BlobStore } from './blob-store.ts';
+export type { BlobData, BlobProperties, BlobStore } from './blob-store.ts';
 export { isLeaseLost, isStateConflict, isStateError, stateError } from './errors.ts';
 export type { StateError, StateErrorCode, StateErrorContext } from './errors.ts';
 export {
@@ -15,7 +15,8 @@ export {
   type RetryEntry,
   type RetryList,
 } from './retry-list.ts';
-export { loadFilter, saveFilter, type PersistedFilter } from './filter-state.ts';
+export { loadFilter, removeFilter, saveFilter, type PersistedFilter } from './filter-state.ts';
+export { keepWarm } from './filter-cache.ts';
 export {
   acquireFunctionLock,
   DEFAULT_LEASE_SECONDS,

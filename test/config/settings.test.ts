@@ -16,9 +16,7 @@ import {
   settings,
   type Env,
 } from '../../shared/config/index.ts';
-import { dedupeStateBytes, isDevoCloudHost, readAll } from '../../shared/config/readers.ts';
-import { DedupeFilter } from '../../shared/dedupe/index.ts';
-import { MAX_SINGLE_PUT_BYTES } from '../../shared/state/index.ts';
+import { isDevoCloudHost, readAll } from '../../shared/config/readers.ts';
 import { collect, type SettingSpec } from '../../shared/config/spec.ts';
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
@@ -300,9 +298,9 @@ const CASES: Case[] = [
     base: {},
     defaultOf: (r: { bufferSize: number }) => r.bufferSize,
     defaultValue: 100_000,
-    bad: '10000000',
+    bad: '20000000',
     errorId: 41,
-    message: /not smaller than BLOOM_FILTER_SIZE/,
+    message: /20000000/,
   },
   {
     setting: 'BLOOM_FILTER_ERROR_RATE',
@@ -851,64 +849,12 @@ describe('settings: combinations that cannot work are refused at start', () => {
     assert.equal(readMessageTraceConfig({ ...MANAGEMENT, MESSAGE_TRACE_DAYS_BACK: '2' }).daysBack, 2);
   });
 
-  it('sizes the dedupe state exactly as a filter with a full recent buffer serializes', () => {
-    const settings = { capacity: 5000, bufferSize: 300, errorRate: 1e-6 };
-    const filter = DedupeFilter.create(settings);
-    for (let i = 0; i < 1000; i++) filter.addIfNew(`record-${i}`);
-    const bytes = filter.serialize().reduce((n, chunk) => n + chunk.byteLength, 0);
-    assert.equal(dedupeStateBytes(settings), bytes);
-  });
-
-  const stateSettings = ['BLOOM_FILTER_BUFFER_SIZE', 'BLOOM_FILTER_SIZE', 'BLOOM_FILTER_ERROR_RATE'];
-  const stateFix = /Fix: lower BLOOM_FILTER_BUFFER_SIZE to at most \d+, or lower BLOOM_FILTER_SIZE/;
-
-  it('refuses a legal buffer size whose state would exceed the state blob limit', () => {
-    // 60 million records at 1e-6 take ~216 MB of bits, leaving room for ~3.3 million recent hashes.
-    const err = expectCrossCheck(
-      readDedupeSettings,
-      { BLOOM_FILTER_SIZE: '60000000', BLOOM_FILTER_BUFFER_SIZE: '10000000' },
-      41,
-      'BLOOM_FILTER_BUFFER_SIZE',
-      stateSettings,
-      stateFix,
-    );
-    assert.match(err.message, /\(160\.0 MB\).*\(215\.7 MB\).*state of 375\.7 MB, more than the 268\.4 MB \(256 MiB\)/);
-  });
-
-  it('refuses a large filter with a tiny error rate whose state would exceed the state blob limit', () => {
-    // Within the 256 MB filter limit on its own, but not together with the buffer.
-    expectCrossCheck(
-      readDedupeSettings,
-      { BLOOM_FILTER_SIZE: '70000000', BLOOM_FILTER_ERROR_RATE: '0.000001', BLOOM_FILTER_BUFFER_SIZE: '2000000' },
-      41,
-      'BLOOM_FILTER_BUFFER_SIZE',
-      stateSettings,
-      stateFix,
-    );
-  });
-
-  it('accepts the largest buffer whose state just fits, and names it in the refusal of one more', () => {
-    const base = { capacity: 60_000_000, errorRate: 1e-6 };
-    const largest = Math.floor((MAX_SINGLE_PUT_BYTES - dedupeStateBytes({ ...base, bufferSize: 0 })) / 16);
-    assert.equal(dedupeStateBytes({ ...base, bufferSize: largest }) <= MAX_SINGLE_PUT_BYTES, true);
-    assert.equal(dedupeStateBytes({ ...base, bufferSize: largest + 1 }) > MAX_SINGLE_PUT_BYTES, true);
-    const env = { BLOOM_FILTER_SIZE: '60000000', BLOOM_FILTER_ERROR_RATE: '0.000001' };
-    assert.equal(readDedupeSettings({ ...env, BLOOM_FILTER_BUFFER_SIZE: String(largest) }).bufferSize, largest);
-    const err = expectCrossCheck(
-      readDedupeSettings,
-      { ...env, BLOOM_FILTER_BUFFER_SIZE: String(largest + 1) },
-      41,
-      'BLOOM_FILTER_BUFFER_SIZE',
-      stateSettings,
-      stateFix,
-    );
-    assert.match(err.message, new RegExp(`at most ${largest},`));
-  });
-
-  it('every collector refuses a dedupe state that cannot be saved', () => {
-    const env = { ...MANAGEMENT, BLOOM_FILTER_SIZE: '60000000', BLOOM_FILTER_BUFFER_SIZE: '10000000' };
+  it('accepts any BLOOM_FILTER_BUFFER_SIZE in range: it is superseded by the two filter generations', () => {
+    const env = { BLOOM_FILTER_SIZE: '60000000', BLOOM_FILTER_BUFFER_SIZE: '10000000' };
+    assert.equal(readDedupeSettings(env).bufferSize, 10_000_000);
+    assert.equal(readDedupeSettings({ BLOOM_FILTER_SIZE: '1000', BLOOM_FILTER_BUFFER_SIZE: '5000' }).capacity, 1000);
     for (const read of [readManagementConfig, readMessageTraceConfig]) {
-      expectCrossCheck(read, env, 41, 'BLOOM_FILTER_BUFFER_SIZE', stateSettings, stateFix);
+      assert.equal(read({ ...MANAGEMENT, ...env }).dedupe.capacity, 60_000_000);
     }
   });
 

@@ -105,61 +105,99 @@ test('count and the false-positive estimate follow the insertions', () => {
   assert.ok(previous > 0.8e-4 && previous < 1.2e-4, String(previous));
 });
 
-test('at capacity the filter resets and still knows the last bufferSize records', () => {
+test('a full generation becomes the previous one: a whole generation of history is always kept', () => {
   const filter = DedupeFilter.create({ capacity: 1000, bufferSize: 100, errorRate: 1e-6 }, SEED);
   for (let i = 0; i < 1000; i++) assert.equal(filter.addIfNew(key(i)), true);
   assert.equal(filter.count, 1000);
-  assert.equal(filter.resets, 0);
-  // Full: duplicates are still answered without a reset.
+  assert.equal(filter.current.number, 0);
+  // Full: duplicates are still answered without a new generation.
   assert.equal(filter.addIfNew(key(999)), false);
-  assert.equal(filter.resets, 0);
+  assert.equal(filter.previous?.number, undefined, "no previous generation yet");
 
   assert.equal(filter.addIfNew(key(1000)), true);
-  assert.equal(filter.resets, 1);
-  // The 100 buffered records were re-added once, then the new one: nothing counted twice.
-  assert.equal(filter.count, 101);
-  for (let i = 900; i <= 1000; i++) assert.equal(filter.addIfNew(key(i)), false, `key ${i}`);
-  assert.equal(filter.count, 101);
-  let forgotten = 0;
-  for (let i = 0; i < 900; i++) if (!filter.has(key(i))) forgotten++;
-  assert.ok(forgotten >= 899, String(forgotten));
-});
-
-test('a filter without a buffer resets to empty', () => {
-  const filter = DedupeFilter.create({ capacity: 10, bufferSize: 0, errorRate: 1e-6 }, SEED);
-  for (let i = 0; i < 11; i++) filter.addIfNew(key(i));
-  assert.equal(filter.resets, 1);
+  assert.equal(filter.current.number, 1);
+  assert.equal(filter.previous?.number, 0);
   assert.equal(filter.count, 1);
-  assert.equal(filter.has(key(10)), true);
-  assert.equal(filter.has(key(9)), false);
+  // Every record of the full generation is still known, and a duplicate of one is not added to the new one.
+  for (let i = 0; i <= 1000; i++) assert.equal(filter.addIfNew(key(i)), false, `key ${i}`);
+  assert.equal(filter.count, 1);
+  // A second rotation drops the oldest generation only.
+  for (let i = 1001; i < 2001; i++) assert.equal(filter.addIfNew(key(i)), true, `key ${i}`);
+  assert.equal(filter.current.number, 2);
+  let forgotten = 0;
+  for (let i = 0; i < 1000; i++) if (!filter.has(key(i))) forgotten++;
+  assert.ok(forgotten >= 999, String(forgotten));
+  for (let i = 1000; i < 2001; i++) assert.equal(filter.has(key(i)), true, `key ${i}`);
 });
 
-test('changed is set by new records only and cleared by serialize', () => {
+test('both generations count in the false-positive estimate', () => {
+  const filter = DedupeFilter.create({ capacity: 1000, bufferSize: 0, errorRate: 1e-3 }, SEED);
+  for (let i = 0; i < 1000; i++) filter.addIfNew(key(i));
+  const full = filter.estimatedFalsePositiveRate();
+  for (let i = 1000; i < 1700; i++) filter.addIfNew(key(i));
+  const current = falsePositiveRate(filter.bits, filter.hashes, filter.count);
+  assert.ok(current > 0 && current < full);
+  assert.ok(Math.abs(filter.estimatedFalsePositiveRate() - (full + current - full * current)) < 1e-12);
+  assert.ok(filter.estimatedFalsePositiveRate() > full, 'the previous generation still matches');
+});
+
+test('pending digests: new records only, taken once, and their replay rebuilds the same filter', () => {
   const settings = { capacity: 1000, bufferSize: 10, errorRate: 1e-6 };
   const filter = DedupeFilter.create(settings, SEED);
-  assert.equal(filter.changed, false);
+  assert.equal(filter.pendingRecords, 0);
   assert.equal(filter.has(key(1)), false);
-  assert.equal(filter.changed, false);
   filter.addIfNew(key(1));
-  assert.equal(filter.changed, true);
-  const state = Buffer.concat(filter.serialize());
-  assert.equal(filter.changed, false);
   filter.addIfNew(key(1));
-  assert.equal(filter.changed, false, 'a duplicate changes nothing');
-  const loaded = DedupeFilter.deserialize(state, settings);
-  assert.equal(loaded.changed, false);
-  assert.equal(loaded.addIfNew(key(1)), false);
-  assert.equal(loaded.changed, false);
-  assert.equal(loaded.addIfNew(key(2)), true);
-  assert.equal(loaded.changed, true);
+  assert.equal(filter.pendingRecords, 1, 'a duplicate is not journaled');
+  assert.equal(filter.currentAllPending, true);
+  const first = filter.takePending();
+  assert.equal(first.byteLength, 16);
+  assert.equal(filter.pendingRecords, 0);
+  assert.equal(filter.currentAllPending, false, 'the current generation now holds a record already taken');
+  for (let i = 2; i < 1500; i++) filter.addIfNew(key(i));
+  const rest = filter.takePending();
+
+  // Replayed in order into an empty filter with the same seed: the same generations, bits and counts.
+  const replayed = DedupeFilter.create(settings, SEED);
+  assert.equal(replayed.replay(first), 1);
+  assert.equal(replayed.replay(rest), rest.byteLength / 16);
+  assert.equal(replayed.pendingRecords, 0, 'replayed digests are not journaled again');
+  assert.equal(replayed.current.number, filter.current.number);
+  assert.equal(replayed.count, filter.count);
+  assert.deepEqual(replayed.current.generation.bitArray, filter.current.generation.bitArray);
+  assert.deepEqual(replayed.previous?.generation.bitArray, filter.previous?.generation.bitArray);
+  // Replaying twice changes nothing while both generations hold them: every digest is then a duplicate.
+  assert.equal(replayed.replay(rest), 0);
+  assert.throws(
+    () => replayed.replay(new Uint8Array(15)),
+    (err) => isDedupeError(err, 'DEDUPE_STATE_CORRUPT'),
+  );
+});
+
+test('a change of sizing keeps the stored generation as the previous one', () => {
+  const old = DedupeFilter.create({ capacity: 1000, bufferSize: 0, errorRate: 1e-6 }, SEED);
+  for (let i = 0; i < 500; i++) old.addIfNew(key(i));
+  const { filter, carriedOver } = DedupeFilter.fromParts(
+    { capacity: 5000, bufferSize: 0, errorRate: 1e-4 },
+    { seed: old.seed, current: old.current },
+  );
+  assert.equal(carriedOver, true);
+  assert.equal(filter.capacity, 5000);
+  assert.equal(filter.previous?.generation.sizing.capacity, 1000);
+  assert.equal(filter.current.number, 1);
+  for (let i = 0; i < 500; i++) assert.equal(filter.addIfNew(key(i)), false, `key ${i}`);
+  assert.equal(filter.addIfNew(key(500)), true);
+  const same = DedupeFilter.fromParts(
+    { capacity: 1000, bufferSize: 7, errorRate: 1e-6 },
+    { seed: old.seed, current: old.current },
+  );
+  assert.equal(same.carriedOver, false, 'BLOOM_FILTER_BUFFER_SIZE is not part of the sizing');
 });
 
 test('settings that cannot make a filter are rejected with DEDUPE_SETTINGS_INVALID', () => {
   for (const settings of [
     { capacity: 0, bufferSize: 0, errorRate: 0.01 },
     { capacity: 1.5, bufferSize: 0, errorRate: 0.01 },
-    { capacity: 100, bufferSize: 100, errorRate: 0.01 },
-    { capacity: 100, bufferSize: -1, errorRate: 0.01 },
     { capacity: 100, bufferSize: 10, errorRate: 0 },
     { capacity: 100, bufferSize: 10, errorRate: 1 },
     { capacity: 100, bufferSize: 10, errorRate: Number.NaN },

@@ -1,113 +1,128 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { DedupeFilter } from '../../shared/dedupe/filter.ts';
 import { isDedupeError } from '../../shared/dedupe/errors.ts';
-import type { DedupeErrorCode } from '../../shared/dedupe/errors.ts';
-import { HEADER_BYTES } from '../../shared/dedupe/state.ts';
+import {
+  SEALED_HEADER_BYTES,
+  decodeSealed,
+  encodeSealed,
+  generationRecord,
+  journalBlobName,
+  previousBlobName,
+  sealedCurrent,
+  storedPrevious,
+} from '../../shared/dedupe/state.ts';
+import { upgradeV1 } from '../../shared/dedupe/state-v1.ts';
 
-/** Fixed seeds: a rare false positive would otherwise change exact counts from run to run. */
-const SEED = 12345;
-
+const SEED = 7;
 const settings = { capacity: 1000, bufferSize: 100, errorRate: 1e-6 };
-const key = (i: number): string => `record-${i}-${'x'.repeat(i % 40)}`;
+const key = (i: number): string => `record-${i}`;
 
-/** A filter that has reset once and whose ring buffer has wrapped (position != length). */
+/** A filter that filled its first generation and is half-way through the second. */
 function usedFilter(): DedupeFilter {
-  // A fixed seed keeps the rare false positive (which would change the counts) from making the test flaky.
-  const filter = DedupeFilter.create(settings, 7);
-  for (let i = 0; i < 1050; i++) filter.addIfNew(key(i));
+  const filter = DedupeFilter.create(settings, SEED);
+  for (let i = 0; i < 1500; i++) filter.addIfNew(key(i));
   return filter;
 }
 
-function rejects(bytes: Uint8Array, code: DedupeErrorCode, reason?: string, s = settings): void {
+const joined = (chunks: Uint8Array[]): Buffer => Buffer.concat(chunks);
+
+function corruptWith(bytes: Uint8Array, reason: string): void {
   assert.throws(
-    () => DedupeFilter.deserialize(bytes, s),
-    (err) => isDedupeError(err, code) && (reason === undefined || err.context.reason === reason),
+    () => sealedCurrent(decodeSealed(bytes), bytes),
+    (err) => isDedupeError(err, 'DEDUPE_STATE_CORRUPT') && err.context.reason === reason,
+    reason,
   );
 }
 
-test('serialize writes a 64-byte header, the bit array and the filled buffer, without JSON', () => {
+test('a seal is a 128-byte header and the current bits, and reads back to the same generations', () => {
   const filter = usedFilter();
-  const chunks = filter.serialize();
-  assert.equal(chunks.length, 3);
-  assert.equal(chunks[0]!.byteLength, HEADER_BYTES);
+  const previous = generationRecord(filter.previous!);
+  const chunks = encodeSealed({ seed: filter.seed, current: filter.current }, 3, previous, false);
+  assert.equal(chunks.length, 2);
+  assert.equal(chunks[0]!.byteLength, SEALED_HEADER_BYTES);
   assert.equal(Buffer.from(chunks[0]!.subarray(0, 4)).toString('latin1'), 'DDBF');
-  assert.equal(chunks[1]!.byteLength, filter.bits / 8);
-  assert.equal(chunks[2]!.byteLength, 100 * 16);
-  const empty = DedupeFilter.create(settings, SEED).serialize();
-  assert.equal(empty[2]!.byteLength, 0);
-});
-
-test('deserialize restores membership, count, resets, seed and the ring buffer', () => {
-  const filter = usedFilter();
-  const loaded = DedupeFilter.deserialize(Buffer.concat(filter.serialize()), settings);
-  assert.equal(loaded.count, filter.count);
-  assert.equal(loaded.count, 150);
-  assert.equal(loaded.resets, 1);
-  assert.equal(loaded.buffered, 100);
-  assert.equal(loaded.seed, filter.seed);
-  assert.equal(loaded.estimatedFalsePositiveRate(), filter.estimatedFalsePositiveRate());
-  for (let i = 900; i < 1050; i++) assert.equal(loaded.has(key(i)), true, `key ${i}`);
+  const bytes = joined(chunks);
+  const header = decodeSealed(bytes);
+  assert.equal(header.seed, SEED);
+  assert.equal(header.epoch, 3);
+  assert.equal(header.current.number, 1);
+  assert.equal(header.current.count, 500);
+  assert.deepEqual(header.previous, previous);
+  const current = sealedCurrent(header, bytes);
+  const prev = storedPrevious(header.previous!, filter.previous!.generation.bitArray);
+  const { filter: loaded } = DedupeFilter.fromParts(settings, { seed: header.seed, current, previous: prev });
+  for (let i = 0; i < 1500; i++) assert.equal(loaded.has(key(i)), true, `key ${i}`);
   assert.equal(loaded.has(key(5000)), false);
-
-  // Fill both to the next reset the same way: what survives depends on the restored buffer and its position.
-  for (let i = 1050; i < 1901; i++) {
-    assert.equal(loaded.addIfNew(key(i)), filter.addIfNew(key(i)), `key ${i}`);
-  }
-  assert.equal(loaded.resets, 2);
-  assert.equal(loaded.count, 101);
-  for (let i = 1800; i < 1901; i++) assert.equal(loaded.has(key(i)), true, `key ${i}`);
-  assert.deepEqual(Buffer.concat(loaded.serialize()), Buffer.concat(filter.serialize()));
+  assert.equal(loaded.count, filter.count);
 });
 
-test('an empty filter and a filter that never reset round-trip too', () => {
-  const empty = DedupeFilter.deserialize(Buffer.concat(DedupeFilter.create(settings, SEED).serialize()), settings);
-  assert.equal(empty.count, 0);
-  assert.equal(empty.buffered, 0);
-  const partial = DedupeFilter.create(settings, SEED);
-  for (let i = 0; i < 30; i++) partial.addIfNew(key(i));
-  const loaded = DedupeFilter.deserialize(Buffer.concat(partial.serialize()), settings);
-  assert.equal(loaded.count, 30);
-  assert.equal(loaded.buffered, 30);
-  assert.equal(loaded.addIfNew(key(29)), false);
-  assert.equal(loaded.addIfNew(key(30)), true);
+test('a seal with an empty current generation stores no bits', () => {
+  const filter = usedFilter();
+  const chunks = encodeSealed({ seed: filter.seed, current: filter.current }, 1, undefined, true);
+  assert.equal(chunks.length, 1);
+  const header = decodeSealed(joined(chunks));
+  assert.equal(header.current.stored, false);
+  assert.equal(header.current.count, 0);
+  assert.equal(header.previous, undefined);
+  assert.equal(sealedCurrent(header, joined(chunks)).generation.count, 0);
 });
 
-test('damaged state is DEDUPE_STATE_CORRUPT with the reason', () => {
-  const good = Buffer.concat(usedFilter().serialize());
-  const damaged = (at: number): Buffer => {
-    const copy = Buffer.from(good);
-    copy[at] = copy[at]! ^ 0x10;
+test('damage anywhere in a seal is detected', () => {
+  const filter = usedFilter();
+  const bytes = joined(encodeSealed({ seed: filter.seed, current: filter.current }, 1, undefined, false));
+  const flip = (at: number): Buffer => {
+    const copy = Buffer.from(bytes);
+    copy[at]! ^= 0x10;
     return copy;
   };
-  rejects(good.subarray(0, 10), 'DEDUPE_STATE_CORRUPT', 'short');
-  rejects(new Uint8Array(0), 'DEDUPE_STATE_CORRUPT', 'short');
-  rejects(damaged(0), 'DEDUPE_STATE_CORRUPT', 'magic');
-  rejects(damaged(4), 'DEDUPE_STATE_CORRUPT', 'version');
-  rejects(damaged(33), 'DEDUPE_STATE_CORRUPT', 'header checksum');
-  rejects(damaged(HEADER_BYTES + 17), 'DEDUPE_STATE_CORRUPT', 'body checksum');
-  rejects(damaged(good.length - 1), 'DEDUPE_STATE_CORRUPT', 'body checksum');
-  rejects(good.subarray(0, good.length - 16), 'DEDUPE_STATE_CORRUPT', 'length');
-  rejects(Buffer.concat([good, Buffer.alloc(1)]), 'DEDUPE_STATE_CORRUPT', 'length');
-  rejects(Buffer.from(JSON.stringify({ type: 'BloomFilter', _size: 10 }).padEnd(200)), 'DEDUPE_STATE_CORRUPT', 'magic');
+  corruptWith(flip(0), 'magic');
+  corruptWith(flip(30), 'header checksum');
+  corruptWith(flip(SEALED_HEADER_BYTES + 5), 'body checksum');
+  corruptWith(bytes.subarray(0, bytes.byteLength - 8), 'length');
+  corruptWith(bytes.subarray(0, 40), 'short');
+  const version = Buffer.from(bytes);
+  version.writeUInt16LE(9, 4);
+  corruptWith(version, 'version');
 });
 
-test('state saved with other settings is DEDUPE_STATE_MISMATCH', () => {
-  const good = Buffer.concat(usedFilter().serialize());
-  rejects(good, 'DEDUPE_STATE_MISMATCH', undefined, { ...settings, capacity: 2000 });
-  rejects(good, 'DEDUPE_STATE_MISMATCH', undefined, { ...settings, errorRate: 1e-5 });
-  rejects(good, 'DEDUPE_STATE_MISMATCH', undefined, { ...settings, bufferSize: 50 });
+test('a previous generation blob must match what the seal recorded of it', () => {
+  const filter = usedFilter();
+  const record = generationRecord(filter.previous!);
+  const bits = Buffer.from(filter.previous!.generation.bitArray);
+  assert.equal(storedPrevious(record, bits).generation.count, 1000);
+  bits[3]! ^= 1;
   assert.throws(
-    () => DedupeFilter.deserialize(good, { ...settings, capacity: 2000 }),
-    (err) => isDedupeError(err) && err.context.storedCapacity === 1000 && err.context.capacity === 2000,
+    () => storedPrevious(record, bits),
+    (err) => isDedupeError(err, 'DEDUPE_STATE_CORRUPT'),
+  );
+  assert.throws(
+    () => storedPrevious(record, bits.subarray(8)),
+    (err) => isDedupeError(err, 'DEDUPE_STATE_CORRUPT') && err.context.reason === 'previous length',
   );
 });
 
-test('deserialize accepts the bytes at any offset inside a larger buffer', () => {
-  const state = Buffer.concat(usedFilter().serialize());
-  const host = new Uint8Array(state.length + 3);
-  host.set(state, 3);
-  const loaded = DedupeFilter.deserialize(host.subarray(3), settings);
-  assert.equal(loaded.count, 150);
-  assert.equal(loaded.has(key(1049)), true);
+test('journal and generation blobs are named by seed and number, so a fresh state never reads an old one', () => {
+  assert.equal(journalBlobName('auditGeneral.bloom', 0xab, 4), 'auditGeneral.bloom.000000ab.e4.journal');
+  assert.equal(previousBlobName('auditGeneral.bloom', 0xab, 2), 'auditGeneral.bloom.000000ab.g2');
+});
+
+test('a format-1 state (as written before the journal) upgrades with its history', () => {
+  // Written by the format-1 code: 1,000 records at 1e-6 with a 100-record ring, reset once at record 1000, seed 7.
+  const v1 = readFileSync(new URL('./fixtures/v1-state.bloom', import.meta.url));
+  const parts = upgradeV1(v1);
+  assert.equal(parts.seed, 7);
+  assert.equal(parts.current.generation.count, 150);
+  const { filter, carriedOver } = DedupeFilter.fromParts(settings, parts);
+  assert.equal(carriedOver, false);
+  // The ring's 100 records and the 50 added after the reset.
+  for (let i = 900; i < 1050; i++) assert.equal(filter.addIfNew(`record-${i}`), false, `record ${i}`);
+  assert.equal(filter.addIfNew('record-1050'), true);
+  const damaged = Buffer.from(v1);
+  damaged[100]! ^= 1;
+  assert.throws(
+    () => upgradeV1(damaged),
+    (err) => isDedupeError(err, 'DEDUPE_STATE_CORRUPT'),
+  );
 });

@@ -4,7 +4,8 @@ import type { MessageTraceConfig } from '../../shared/config/index.ts';
 import type { TraceRow, TraceSource } from '../../shared/messagetrace/client.ts';
 import { collectMessageTrace } from '../../shared/messagetrace/collector.ts';
 import type { EventSink } from '../../shared/pipeline/index.ts';
-import type { BlobStore, CursorStore } from '../../shared/state/index.ts';
+import type { CursorStore } from '../../shared/state/index.ts';
+import { memoryBlobStore } from '../support/memory-blob-store.ts';
 import { silentLogger } from '../../shared/telemetry/logger.ts';
 import { emptyStatistics } from '../../shared/telemetry/statistics.ts';
 
@@ -13,7 +14,6 @@ const DAY = 86_400_000;
 /** Stores kept in memory: what the collector saved is all this test looks at. */
 function memoryStores() {
   const cursors = new Map<string, unknown>();
-  const blobs = new Map<string, Buffer>();
   const cursorStore: CursorStore = {
     load: async <T>(name: string) =>
       cursors.has(name) ? { value: cursors.get(name) as T, etag: 'e', version: 1 } : undefined,
@@ -23,14 +23,7 @@ function memoryStores() {
     },
     remove: async () => true,
   } as unknown as CursorStore;
-  const blobStore: BlobStore = {
-    load: async () => undefined,
-    save: async (name, data) => {
-      blobs.set(name, Buffer.concat([data].flat() as Uint8Array[]));
-      return 'e';
-    },
-    remove: async () => false,
-  };
+  const blobStore = memoryBlobStore();
   return { cursors, cursorStore, blobStore };
 }
 

@@ -1,9 +1,27 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DedupeFilter } from '../../shared/dedupe/index.ts';
+import type { DedupeSettings } from '../../shared/config/index.ts';
+import type { PersistedFilter } from '../../shared/state/index.ts';
+import { memoryBlobStore } from '../support/memory-blob-store.ts';
 import { DeliveryPipeline, type EventSink } from '../../shared/pipeline/index.ts';
-import type { BlobStore } from '../../shared/state/index.ts';
 import { emptyStatistics } from '../../shared/telemetry/statistics.ts';
+
+/** A never-saved filter with a fixed seed, as `loadFilter` returns one for a first run. */
+function freshFilter(name: string, settings: DedupeSettings): PersistedFilter {
+  return {
+    name,
+    settings,
+    filter: DedupeFilter.create(settings, 1),
+    sealedEtag: undefined,
+    epoch: 0,
+    journalBytes: 0,
+    sealedGeneration: -1,
+    previousStored: undefined,
+    needsSeal: true,
+    readOnly: false,
+  };
+}
 
 /** What happened, in order: each send, each confirmation, each state write. */
 function harness(options: { devoDown?: boolean } = {}) {
@@ -16,20 +34,10 @@ function harness(options: { devoDown?: boolean } = {}) {
       events.push('confirm');
     },
   };
-  const blobs: BlobStore = {
-    load: async () => undefined,
-    save: async (name) => {
-      events.push(`save ${name}`);
-      return 'etag';
-    },
-    remove: async () => false,
-  };
+  // Journal and generation blobs are reported under the state's own name.
+  const blobs = memoryBlobStore((what) => events.push(what.replace(/\.[0-9a-f]{8}\..*$/, '')));
   const stats = emptyStatistics();
-  const filter = {
-    name: 'f.bloom',
-    filter: DedupeFilter.create({ capacity: 1000, bufferSize: 10, errorRate: 1e-6 }, 1),
-    etag: undefined,
-  };
+  const filter = freshFilter('f.bloom', { capacity: 1000, bufferSize: 10, errorRate: 1e-6 });
   const progress = async () => void events.push('progress');
   return { events, sink, blobs, stats, filter, progress };
 }
@@ -46,7 +54,7 @@ describe('delivery pipeline', () => {
       await intake('a');
       assert.deepEqual([h.stats.eventsSent, h.stats.newestEventTime], [0, undefined], 'nothing counted while queued');
     }, h.progress);
-    assert.deepEqual(h.events, ['send a', 'confirm', 'save f.bloom', 'progress']);
+    assert.deepEqual(h.events, ['send a', 'confirm', 'save f.bloom', 'append f.bloom', 'progress']);
     assert.deepEqual([h.stats.eventsSent, h.stats.newestEventTime], [1, 1000]);
   });
 
@@ -61,7 +69,7 @@ describe('delivery pipeline', () => {
       }, h.progress),
       /AF10001/,
     );
-    assert.deepEqual(h.events, ['send a', 'confirm', 'save f.bloom', 'progress']);
+    assert.deepEqual(h.events, ['send a', 'confirm', 'save f.bloom', 'append f.bloom', 'progress']);
   });
 
   it('writes no state when Devo did not confirm, and accepts nothing more', async () => {
@@ -101,12 +109,13 @@ describe('delivery pipeline', () => {
     const pipeline = new DeliveryPipeline({ sink: h.sink, blobs: h.blobs, filter: h.filter, stats: h.stats });
     const sent = new Set<string>();
     h.sink.send = (_tag, message) => sent.add(message) !== undefined;
-    h.blobs.save = async (name) => {
-      // Whatever the saved filter marks as seen must already be on its way to Devo.
+    // Whatever a state write marks as seen must already be on its way to Devo.
+    const checkSent = (): void => {
       for (const m of ['a', 'b']) if (pipeline.filter.has(m)) assert.ok(sent.has(m), `${m} saved as seen, not sent`);
-      h.events.push(`save ${name}`);
-      return 'etag';
     };
+    const { save, append } = h.blobs;
+    h.blobs.save = async (...args) => (checkSent(), save(...args));
+    h.blobs.append = async (...args) => (checkSent(), append(...args));
     const intake = pipeline.intake((m: string) => {
       pipeline.filter.addIfNew(m);
       pipeline.add('t', m);
