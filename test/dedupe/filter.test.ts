@@ -112,7 +112,7 @@ test('a full generation becomes the previous one: a whole generation of history 
   assert.equal(filter.current.number, 0);
   // Full: duplicates are still answered without a new generation.
   assert.equal(filter.addIfNew(key(999)), false);
-  assert.equal(filter.previous?.number, undefined, "no previous generation yet");
+  assert.equal(filter.previous?.number, undefined, 'no previous generation yet');
 
   assert.equal(filter.addIfNew(key(1000)), true);
   assert.equal(filter.current.number, 1);
