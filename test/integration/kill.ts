@@ -8,6 +8,20 @@ import { expireLockOf, stateOf } from './state.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 
+/** `npm run collect -- <name>` as a user runs it: a child process configured only by environment variables. */
+export function collectProcess(stack: LocalStack, name: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, ['tools/collect.ts', name], {
+    cwd: repo,
+    env: { PATH: process.env.PATH ?? '', ...(testEnv(stack) as Record<string, string>), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, output: () => output };
+}
+
 /** What the receiver held when the process died. */
 export interface Kill {
   /** Lines received before the kill. */

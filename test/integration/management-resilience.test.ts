@@ -1,29 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { invokeManagementFunction } from '../../shared/management/invoke.ts';
-import type { LocalStack } from '../../tools/local/stack.ts';
 import { CONTENT_TYPES } from '../../tools/simulator/index.ts';
 import { assertDelivered, recordingLogger, runAllManagement, testEnv, withStack } from './helpers.ts';
-import { killMidDelivery, assertResumedExactly } from './kill.ts';
+import { assertResumedExactly, collectProcess, killMidDelivery } from './kill.ts';
 import { stateOf } from './state.ts';
-
-const repo = fileURLToPath(new URL('../../', import.meta.url));
-
-/** `npm run collect -- <name>` as a user runs it: a child process configured only by environment variables. */
-function collectProcess(stack: LocalStack, name: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, ['tools/collect.ts', name], {
-    cwd: repo,
-    env: { PATH: process.env.PATH ?? '', ...(testEnv(stack) as Record<string, string>), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, output: () => output };
-}
 
 describe('Management collector resilience', () => {
   it('loses and duplicates nothing when the receiver drops connections before reading', async () => {

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { LocalStack } from '../../tools/local/stack.ts';
+import { startStorageProxy, type StateWrite } from '../support/storage-proxy.ts';
+import { withStack } from './helpers.ts';
+import { collectProcess } from './kill.ts';
+import { expireLockOf } from './state.ts';
+
+/*
+ * A run of auditGeneral over one 30,000-record blob and two small ones, with generations of 20,000 records, makes
+ * three deliveries and these state writes, in order (the storage proxy names them):
+ *
+ *   delivery 1: seal (fresh, header only)  append (its digests)
+ *   delivery 2: generation (the full one)  seal (new generation, header only)  append
+ *   final:      seal (journal compacted)   cursor
+ *
+ * Each case kills the process exactly between two of them: the write named is held, the process SIGKILLed, the
+ * write dropped. A rerun must then deliver every record, and only the delivery whose state write was cut may arrive
+ * twice.
+ */
+const options = {
+  simulator: {
+    data: { blobsPerContentType: 2, largeBlobs: [{ contentType: 'Audit.General' as const, records: 30_000 }] },
+  },
+};
+const env = { BLOOM_FILTER_SIZE: '20000' };
+
+interface KillCase {
+  between: string;
+  at: StateWrite;
+  occurrence: number;
+  /** What may arrive twice: the delivery the cut write belonged to, or nothing at all. */
+  repeats: 'that delivery' | 'nothing';
+}
+
+const cases: KillCase[] = [
+  { between: 'the first seal and its journal', at: 'append', occurrence: 1, repeats: 'that delivery' },
+  { between: 'a journal append and a full generation', at: 'generation', occurrence: 1, repeats: 'that delivery' },
+  { between: 'a full generation and the seal naming it', at: 'seal', occurrence: 2, repeats: 'that delivery' },
+  { between: 'a new generation seal and its journal', at: 'append', occurrence: 2, repeats: 'that delivery' },
+  { between: 'a journal append and a compaction', at: 'seal', occurrence: 3, repeats: 'that delivery' },
+  { between: 'the last seal and the cursor', at: 'cursor', occurrence: 1, repeats: 'nothing' },
+];
+
+/** Every record arrived; any that came twice had its first copy in the last delivery of the killed process. */
+function assertResumed(stack: LocalStack, killedConnections: readonly number[], repeats: KillCase['repeats']): void {
+  const lastDelivery = Math.max(...killedConnections);
+  const first = new Map<string, { connection: number; count: number }>();
+  for (const line of stack.receiver.lines) {
+    const seen = first.get(line.message);
+    if (seen === undefined) first.set(line.message, { connection: line.connection, count: 1 });
+    else seen.count += 1;
+  }
+  let twice = 0;
+  for (const record of stack.simulator.expectedUniqueRecords('Audit.General')) {
+    const seen = first.get(record);
+    assert.ok(seen !== undefined, `never arrived: ${record.slice(0, 80)}`);
+    if (seen.count === 1) continue;
+    twice += 1;
+    assert.equal(seen.count, 2, `arrived ${seen.count} times`);
+    assert.equal(seen.connection, lastDelivery, 'sent again although an earlier delivery had been saved');
+  }
+  if (repeats === 'nothing') assert.equal(twice, 0, 'the filter was saved, so nothing may come twice');
+}
+
+describe('kill -9 between any two state writes', { concurrency: 2 }, () => {
+  for (const c of cases) {
+    it(`between ${c.between}: nothing lost, at most one delivery twice`, async () => {
+      await withStack(options, async (stack) => {
+        const proxy = await startStorageProxy(stack.env.AzureWebJobsStorage as string);
+        try {
+          const killed = collectProcess(stack, 'auditGeneral', { ...env, AzureWebJobsStorage: proxy.connectionString });
+          proxy.holdAt(c.at, c.occurrence, async () => {
+            killed.child.kill('SIGKILL');
+            await killed.exited;
+          });
+          await killed.exited;
+          assert.ok(proxy.held, `the run ended before write ${c.at} #${c.occurrence}: ${killed.output()}`);
+          const killedConnections = stack.receiver.rawConnections.map((r) => r.id);
+          await expireLockOf(stack, 'auditGeneral');
+          const rerun = collectProcess(stack, 'auditGeneral', env);
+          assert.equal(await rerun.exited, 0, rerun.output());
+          assertResumed(stack, killedConnections, c.repeats);
+        } finally {
+          await proxy.close();
+        }
+      });
+    });
+  }
+});
