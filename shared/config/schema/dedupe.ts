@@ -3,7 +3,8 @@ export const bloomFilterSize = integerSetting({
   name: 'BLOOM_FILTER_SIZE',
   errorId: 40,
   seedName: 'override_bloom_filter_size',
-  description: 'Records one dedupe filter holds before it is reset and reseeded from the recent buffer.',
+  description:
+    'Records one dedupe filter generation holds. When the current generation is full it becomes the previous one and a new one starts, so at least this many recent records are always recognised; two generations are held in memory.',
   min: 1000,
   max: 100_000_000,
   default: 10_000_000,
@@ -13,7 +14,7 @@ export const bloomFilterBufferSize = integerSetting({
   errorId: 41,
   seedName: 'override_bloom_filter_buffer_size',
   description:
-    'Recent record hashes kept to reseed a filter after a reset; must be smaller than `BLOOM_FILTER_SIZE`. Each takes 16 bytes of the saved state, which with the filter must fit 256 MiB.',
+    'Superseded by the two filter generations: still accepted so existing deployments keep working, and no longer used.',
   min: 100,
   max: 10_000_000,
   default: 100_000,
@@ -22,7 +23,7 @@ export const bloomFilterErrorRate = numberSetting({
   name: 'BLOOM_FILTER_ERROR_RATE',
   errorId: 42,
   description:
-    'Target false-positive rate of a full filter: the share of unique records wrongly taken for duplicates. 1e-6 costs ~36 MB per 10M records.',
+    'Target false-positive rate of a full generation: the share of unique records wrongly taken for duplicates (up to twice this while both generations are full). 1e-6 costs ~36 MB per 10M records.',
   min: 0,
   minExclusive: true,
   max: 0.01,
