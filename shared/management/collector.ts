@@ -1,6 +1,6 @@
 import type { ManagementConfig } from '../config/index.ts';
 import { maskIdentifier } from '../config/index.ts';
-import { DeliveryPipeline, type EventSink, type ProgressSaved } from '../pipeline/index.ts';
+import { DeliveryPipeline, type EventSink, type Progress, type ProgressSaved } from '../pipeline/index.ts';
 import { loadFilter, removeFilter, type BlobStore, type CursorStore, type RetryList } from '../state/index.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { createObfuscator } from '../telemetry/obfuscate.ts';
@@ -64,16 +64,18 @@ export async function collectManagement(run: ManagementRun): Promise<void> {
     ...(run.signal === undefined ? {} : { signal: run.signal }),
     onCheckpoint: (saved) => run.logger.debug(checkpointTrace(run.fn.functionName, saved)),
   });
-  const progress = async (): Promise<ProgressSaved> => {
-    // Taken together before any await: a blob settled meanwhile is in neither, and is saved next time.
+  const progress: Progress = () => {
+    // Taken when the checkpoint is: the cursor covers only blobs whose records are all in this delivery or earlier.
     const cursor = state.cursor;
     const failures = state.failures.splice(0);
-    // Failed blobs join the retry list only now: uriRetry must find their delivered records in the saved filter.
-    for (const failure of failures) {
-      await run.retries.recordFailure({ functionName: run.fn.functionName, ...failure }, new Date());
-    }
-    state.etag = await run.cursors.save(run.fn.functionName, cursor, state.etag, CURSOR_VERSION);
-    return { bytes: Buffer.byteLength(JSON.stringify(cursor)), position: cursor.position };
+    return async (): Promise<ProgressSaved> => {
+      // Failed blobs join the retry list only now: uriRetry must find their delivered records in the saved filter.
+      for (const failure of failures) {
+        await run.retries.recordFailure({ functionName: run.fn.functionName, ...failure }, new Date());
+      }
+      state.etag = await run.cursors.save(run.fn.functionName, cursor, state.etag, CURSOR_VERSION);
+      return { bytes: Buffer.byteLength(JSON.stringify(cursor)), position: cursor.position };
+    };
   };
   const checkpoint = async (): Promise<void> => {
     state.lastCheckpoint = Date.now();

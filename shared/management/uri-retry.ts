@@ -1,5 +1,5 @@
 import type { ManagementConfig } from '../config/index.ts';
-import { DeliveryPipeline, type EventSink } from '../pipeline/index.ts';
+import { DeliveryPipeline, type EventSink, type Progress } from '../pipeline/index.ts';
 import { loadFilter, type BlobStore, type RetryEntry, type RetryList } from '../state/index.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { createObfuscator } from '../telemetry/obfuscate.ts';
@@ -46,9 +46,13 @@ export async function retryFailedContent(run: UriRetryRun): Promise<void> {
   });
   const settled: RetryEntry[] = [];
   const failed: RetryEntry[] = [];
-  const progress = async (): Promise<void> => {
-    for (const entry of failed.splice(0)) await run.retries.recordFailure(entry, new Date());
-    for (const entry of settled.splice(0)) await run.retries.remove(entry);
+  const progress: Progress = () => {
+    const failedNow = failed.splice(0);
+    const settledNow = settled.splice(0);
+    return async () => {
+      for (const entry of failedNow) await run.retries.recordFailure(entry, new Date());
+      for (const entry of settledNow) await run.retries.remove(entry);
+    };
   };
   const counts = { delivered: 0, failed: 0, lost: 0, left: 0 };
   const obfuscate =

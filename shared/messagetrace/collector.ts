@@ -1,5 +1,5 @@
 import type { MessageTraceConfig } from '../config/index.ts';
-import { DeliveryPipeline, type EventSink, type ProgressSaved } from '../pipeline/index.ts';
+import { DeliveryPipeline, type EventSink, type Progress, type ProgressSaved } from '../pipeline/index.ts';
 import { loadFilter, removeFilter, type BlobStore, type CursorStore } from '../state/index.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { RunStatistics } from '../telemetry/statistics.ts';
@@ -65,10 +65,12 @@ export async function collectMessageTrace(run: MessageTraceRun): Promise<void> {
     ...(run.signal === undefined ? {} : { signal: run.signal }),
     onCheckpoint: (saved) => logger.debug(checkpointTrace(MESSAGE_TRACE_FUNCTION, saved)),
   });
-  const progress = async (): Promise<ProgressSaved> => {
+  const progress: Progress = () => {
     const cursor = state.cursor;
-    state.etag = await run.cursors.save(MESSAGE_TRACE_FUNCTION, cursor, state.etag, CURSOR_VERSION);
-    return { bytes: Buffer.byteLength(JSON.stringify(cursor)), position: cursor.position };
+    return async (): Promise<ProgressSaved> => {
+      state.etag = await run.cursors.save(MESSAGE_TRACE_FUNCTION, cursor, state.etag, CURSOR_VERSION);
+      return { bytes: Buffer.byteLength(JSON.stringify(cursor)), position: cursor.position };
+    };
   };
 
   await pipeline.run(async () => {

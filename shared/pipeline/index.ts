@@ -1,4 +1,4 @@
-export { Outbox, type EventSink } from './outbox.ts';
+export { deliverBatch, Outbox, type Batch, type EventSink } from './outbox.ts';
 export {
   DeliveryPipeline,
   PIPELINE_STOPPED,

@@ -28,17 +28,28 @@ export class Outbox {
     return this.#messages.length;
   }
 
-  /** Hands every held event to the sender and resolves once Devo confirmed them all. */
-  async deliver(sink: EventSink): Promise<number> {
-    const tags = this.#tags;
-    const messages = this.#messages;
+  /** Takes every held event, as one batch to deliver, and starts empty again. */
+  take(): Batch {
+    const batch = { tags: this.#tags, messages: this.#messages, size: this.#messages.length };
     this.#tags = [];
     this.#messages = [];
     this.#bytes = 0;
-    for (let i = 0; i < messages.length; i += 1) {
-      if (!sink.send(tags[i] as string, messages[i] as string)) await sink.ready();
-    }
-    await sink.flush();
-    return messages.length;
+    return batch;
   }
+}
+
+/** Events taken from the outbox together, delivered together. */
+export interface Batch {
+  readonly tags: readonly string[];
+  readonly messages: readonly string[];
+  readonly size: number;
+}
+
+/** Hands a batch to the sender and resolves once Devo confirmed it all. */
+export async function deliverBatch(batch: Batch, sink: EventSink): Promise<number> {
+  for (let i = 0; i < batch.size; i += 1) {
+    if (!sink.send(batch.tags[i] as string, batch.messages[i] as string)) await sink.ready();
+  }
+  await sink.flush();
+  return batch.size;
 }

@@ -1,8 +1,8 @@
 import type { DedupeFilter } from '../dedupe/index.ts';
-import { keepWarm, saveFilter, type BlobStore, type PersistedFilter } from '../state/index.ts';
+import { keepWarm, planFilterSave, type BlobStore, type FilterSave, type PersistedFilter } from '../state/index.ts';
 import type { RunStatistics } from '../telemetry/statistics.ts';
 import type { CheckpointTrace } from '../telemetry/traces.ts';
-import { Outbox, type EventSink } from './outbox.ts';
+import { deliverBatch, Outbox, type Batch, type EventSink } from './outbox.ts';
 
 /** Default amount of waiting events (characters) that triggers a delivery. */
 export const SPILL_BYTES = 8_000_000;
@@ -27,28 +27,35 @@ export interface ProgressSaved {
   position?: string;
 }
 
-/** Saves a collector's progress (cursor, retry list) once the events it covers are confirmed. */
-export type Progress = () => Promise<ProgressSaved | void>;
+/**
+ * A collector's progress (cursor, retry list): called when a checkpoint is taken, it captures what is finished at that
+ * instant and returns the write that saves it, which runs once the events it covers are confirmed.
+ */
+export type Progress = () => () => Promise<ProgressSaved | void>;
 
 export const PIPELINE_STOPPED = 'PIPELINE_STOPPED';
 
 /**
  * The delivery half of every collector, written once: events are queued, delivered to Devo and confirmed, then the
- * dedupe filter is saved, then the collector's own progress (cursor, retry list). Order matters: progress covers only
- * events Devo confirmed, and the saved filter covers everything delivered, so a rerun after a kill at any line sends
- * nothing twice beyond one delivery and misses nothing.
+ * dedupe filter's new digests are saved, then the collector's own progress (cursor, retry list). Order matters:
+ * progress covers only events Devo confirmed, and the saved filter covers only what was delivered, so a rerun after a
+ * kill at any line sends nothing twice beyond one delivery and misses nothing.
  *
- * Readers (blob streams, pages) queue through `intake()`, so no item is queued while a delivery runs and saves the
- * filter. Once a delivery or a state write failed, the pipeline is stopped: a later save could otherwise mark records
- * of the failed delivery as seen.
+ * Deliveries are pipelined: a delivery takes the queued events, the filter's digests for them and the progress as
+ * they are at one instant (one synchronous step), then sends, confirms and saves them while readers go on fetching
+ * and queueing the next batch. Deliveries run one at a time, in order; a reader waits only when the next batch is
+ * full before the delivery ahead of it has finished. Once a delivery or a state write failed, the pipeline is
+ * stopped: nothing after it is written.
  */
 export class DeliveryPipeline {
   readonly #o: PipelineOptions;
   readonly #outbox = new Outbox();
   readonly #spillBytes: number;
-  #exclusive: Promise<void> | undefined;
+  /** The last delivery started; the next one runs after it. */
+  #tail: Promise<void> = Promise.resolve();
+  #running = 0;
   #stopped: { error: unknown } | undefined;
-  /** Newest event time queued since the last confirmed delivery. */
+  /** Newest event time queued since the last delivery was taken. */
   #newestQueued: number | undefined;
   /** Events confirmed and state bytes written since the last checkpoint, for its trace. */
   #sinceCheckpoint = { events: 0, bytes: 0 };
@@ -62,7 +69,7 @@ export class DeliveryPipeline {
     return this.#o.filter.filter;
   }
 
-  /** Characters of events queued and not yet delivered. */
+  /** Characters of events queued and not yet taken by a delivery. */
   get pendingBytes(): number {
     return this.#outbox.bytes;
   }
@@ -73,14 +80,11 @@ export class DeliveryPipeline {
   }
 
   /**
-   * The intake for a reader: each item waits while a delivery runs, is queued by `queue` (dedupe, tag, `add`), and
-   * a full outbox is delivered before the next item. The check and the queueing happen in one synchronous step: were
-   * there an `await` between them, a delivery could start in between, and the item would be in the filter it saves
-   * without being in the events it delivers (a kill right then would lose it).
+   * The intake for a reader: each item is queued by `queue` (dedupe, tag, `add`) in one synchronous step with the
+   * check that the pipeline still runs; a full batch then starts its delivery, after waiting for the one ahead.
    */
   intake<T, R>(queue: (item: T) => R): (item: T) => Promise<R> {
     return async (item) => {
-      while (this.#exclusive !== undefined) await this.#exclusive.catch(() => undefined);
       if (this.#stopped !== undefined) throw this.#stopped.error;
       const result = queue(item);
       await this.spillIfFull();
@@ -96,26 +100,22 @@ export class DeliveryPipeline {
     }
   }
 
-  /** Delivers and saves the filter, but not progress, when the outbox is full: it bounds memory inside big work. */
+  /**
+   * Starts delivering (and saving the filter for) a full batch, without progress: it bounds memory inside big work.
+   * With a delivery still running, waits for it first, so at most one batch waits while another is delivered.
+   */
   async spillIfFull(): Promise<void> {
-    if (this.#outbox.bytes >= this.#spillBytes) await this.#exclusively(() => this.#deliver());
+    if (this.#outbox.bytes < this.#spillBytes) return;
+    if (this.#running > 0) await this.#tail.catch(() => undefined);
+    if (this.#stopped !== undefined) throw this.#stopped.error;
+    // Another reader may have taken the batch while this one waited.
+    if (this.#outbox.bytes >= this.#spillBytes) this.#start(undefined).catch(() => undefined);
   }
 
-  /** Delivers what is queued, saves the filter, then saves the caller's progress. */
+  /** Delivers what is queued now, saves the filter, then the progress captured now; resolves once all is saved. */
   checkpoint(progress?: Progress): Promise<void> {
-    return this.#exclusively(async () => {
-      await this.#deliver();
-      let saved: ProgressSaved | void = undefined;
-      if (progress !== undefined) await this.#write(async () => (saved = await progress()));
-      const since = this.#sinceCheckpoint;
-      this.#sinceCheckpoint = { events: 0, bytes: 0 };
-      const done = saved as ProgressSaved | undefined;
-      this.#o.onCheckpoint?.({
-        eventsConfirmed: since.events,
-        stateBytes: since.bytes + (done?.bytes ?? 0),
-        position: done?.position,
-      });
-    });
+    if (this.#stopped !== undefined) return Promise.reject(this.#stopped.error);
+    return this.#start(progress);
   }
 
   /**
@@ -127,6 +127,7 @@ export class DeliveryPipeline {
     try {
       await work();
     } catch (err) {
+      await this.#tail.catch(() => undefined);
       if (this.#stopped === undefined) {
         try {
           await this.checkpoint(progress);
@@ -143,26 +144,58 @@ export class DeliveryPipeline {
     keepWarm(this.#o.blobs, this.#o.filter);
   }
 
-  async #deliver(): Promise<void> {
-    if (this.#outbox.size > 0) {
+  /**
+   * Takes the batch, its filter save and the progress in one synchronous step, and chains their delivery and writes
+   * after the delivery ahead.
+   */
+  #start(progress: Progress | undefined): Promise<void> {
+    const batch = this.#outbox.take();
+    const newest = this.#newestQueued;
+    this.#newestQueued = undefined;
+    const saveFilter = planFilterSave(this.#o.blobs, this.#o.filter);
+    const writeProgress = progress?.();
+    const ahead = this.#tail;
+    this.#running += 1;
+    const delivery = (async () => {
+      try {
+        await ahead;
+        await this.#deliver(batch, newest, saveFilter);
+        if (writeProgress !== undefined) await this.#checkpointed(writeProgress);
+      } catch (error) {
+        this.#stopped ??= { error };
+        throw error;
+      } finally {
+        this.#running -= 1;
+      }
+    })();
+    this.#tail = delivery;
+    return delivery;
+  }
+
+  async #deliver(batch: Batch, newest: number | undefined, saveFilter: FilterSave): Promise<void> {
+    if (batch.size > 0) {
       this.#checkLease();
-      const sent = await this.#outbox.deliver(this.#o.sink);
+      const sent = await deliverBatch(batch, this.#o.sink);
       this.#o.stats.eventsSent += sent;
       this.#sinceCheckpoint.events += sent;
-      const newest = this.#newestQueued;
       if (newest !== undefined && !(newest <= (this.#o.stats.newestEventTime ?? -Infinity))) {
         this.#o.stats.newestEventTime = newest;
       }
-      this.#newestQueued = undefined;
     }
-    await this.#write(async () => {
-      this.#sinceCheckpoint.bytes += await saveFilter(this.#o.blobs, this.#o.filter);
-    });
+    this.#checkLease();
+    this.#sinceCheckpoint.bytes += await saveFilter();
   }
 
-  async #write(write: () => Promise<unknown>): Promise<void> {
+  async #checkpointed(writeProgress: () => Promise<ProgressSaved | void>): Promise<void> {
     this.#checkLease();
-    await write();
+    const saved = (await writeProgress()) ?? undefined;
+    const since = this.#sinceCheckpoint;
+    this.#sinceCheckpoint = { events: 0, bytes: 0 };
+    this.#o.onCheckpoint?.({
+      eventsConfirmed: since.events,
+      stateBytes: since.bytes + (saved?.bytes ?? 0),
+      position: saved?.position,
+    });
   }
 
   #checkLease(): void {
@@ -172,20 +205,6 @@ export class DeliveryPipeline {
         code: PIPELINE_STOPPED,
       });
     }
-  }
-
-  /** Runs `op` with readers paused; a failure stops the pipeline for good. */
-  async #exclusively(op: () => Promise<void>): Promise<void> {
-    while (this.#exclusive !== undefined) await this.#exclusive.catch(() => undefined);
-    if (this.#stopped !== undefined) throw this.#stopped.error;
-    const running = op().catch((error: unknown) => {
-      this.#stopped ??= { error };
-      throw error;
-    });
-    this.#exclusive = running.finally(() => {
-      this.#exclusive = undefined;
-    });
-    await this.#exclusive;
   }
 }
 

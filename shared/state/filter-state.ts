@@ -2,8 +2,6 @@ import type { DedupeSettings } from '../config/index.ts';
 import { DedupeFilter, isDedupeError } from '../dedupe/index.ts';
 import {
   decodeSealed,
-  encodeSealed,
-  generationRecord,
   journalBlobName,
   previousBlobName,
   sealedCurrent,
@@ -164,81 +162,6 @@ export function replayJournal(persisted: PersistedFilter, data: Uint8Array, logg
   }
   persisted.filter.replay(data.subarray(0, whole));
   persisted.journalBytes += data.byteLength;
-}
-
-/** Journal size at which a checkpoint seals instead: half a generation, so replay stays short and writes cheap. */
-export function compactionBytes(filter: DedupeFilter): number {
-  return Math.max(64 * 1024, filter.bits / 16);
-}
-
-/**
- * Saves what the filter learned since the last save: its new digests appended to the journal, or, when the state
- * needs sealing (fresh, upgraded, the current generation filled, the journal reached `compactionBytes`), a new seal.
- * Every write is conditional, so a second writer fails loudly. Returns the bytes written: 0 when nothing changed.
- */
-export async function saveFilter(store: BlobStore, persisted: PersistedFilter): Promise<number> {
-  if (persisted.readOnly) throw new Error(`Dedupe state ${persisted.name} was loaded read-only`);
-  const { filter } = persisted;
-  const allPending = filter.currentAllPending;
-  const digests = filter.takePending();
-  const rotated = filter.current.number !== persisted.sealedGeneration;
-  if (persisted.needsSeal || rotated || persisted.journalBytes + digests.byteLength >= compactionBytes(filter)) {
-    return seal(store, persisted, allPending ? digests : undefined);
-  }
-  if (digests.byteLength === 0) return 0;
-  const journal = journalBlobName(persisted.name, filter.seed, persisted.epoch);
-  persisted.journalBytes = (await store.append(journal, digests, persisted.journalBytes)).length;
-  return digests.byteLength;
-}
-
-/**
- * Writes a new seal: the previous generation's blob first if it is new, then the sealed blob (conditional on the
- * revision read), which starts a new, empty journal. A kill between the two leaves an unreferenced blob that the
- * next seal replaces; a kill after the seal leaves only old journals, which nothing reads and which are removed.
- *
- * With `journal` (every record of the current generation, as when it is new), the seal records the current
- * generation as empty and those digests start the new journal: a fresh state or a new generation costs its digests,
- * not its bit array. A kill between the seal and that append forgets them, which can only mean one checkpoint of
- * duplicates, never a loss.
- */
-async function seal(store: BlobStore, persisted: PersistedFilter, journal?: Uint8Array): Promise<number> {
-  const { filter, name } = persisted;
-  let written = 0;
-  let previousRecord = filter.previous === undefined ? undefined : persisted.previousStored;
-  if (filter.previous !== undefined && previousRecord?.number !== filter.previous.number) {
-    const bits = filter.previous.generation.bitArray;
-    await store.overwrite(previousBlobName(name, filter.seed, filter.previous.number), bits);
-    written += bits.byteLength;
-    previousRecord = generationRecord(filter.previous);
-  }
-  const epoch = persisted.epoch + 1;
-  const seed = filter.seed;
-  const chunks = encodeSealed({ seed, current: filter.current }, epoch, previousRecord, journal !== undefined);
-  persisted.sealedEtag = await store.save(name, chunks, persisted.sealedEtag);
-  written += chunks.reduce((sum, c) => sum + c.byteLength, 0);
-  Object.assign(persisted, {
-    epoch,
-    journalBytes: 0,
-    sealedGeneration: filter.current.number,
-    previousStored: previousRecord,
-    needsSeal: false,
-  });
-  if (journal !== undefined && journal.byteLength > 0) {
-    persisted.journalBytes = (await store.append(journalBlobName(name, seed, epoch), journal, 0)).length;
-    written += journal.byteLength;
-  }
-  await removeUnreferenced(store, persisted);
-  return written;
-}
-
-/** Deletes the state's blobs that the seal no longer references (old journals, replaced generations). */
-async function removeUnreferenced(store: BlobStore, persisted: PersistedFilter): Promise<void> {
-  const { name, filter } = persisted;
-  const keep = new Set([journalBlobName(name, filter.seed, persisted.epoch)]);
-  if (persisted.previousStored !== undefined) {
-    keep.add(previousBlobName(name, filter.seed, persisted.previousStored.number));
-  }
-  for (const blob of await store.list(`${name}.`)) if (!keep.has(blob)) await store.remove(blob);
 }
 
 /** Deletes a function's whole dedupe state (a reset): the seal, its generations and journals. */

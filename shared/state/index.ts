@@ -15,7 +15,8 @@ export {
   type RetryEntry,
   type RetryList,
 } from './retry-list.ts';
-export { loadFilter, removeFilter, saveFilter, type PersistedFilter } from './filter-state.ts';
+export { loadFilter, removeFilter, type PersistedFilter } from './filter-state.ts';
+export { compactionBytes, planFilterSave, saveFilter, type FilterSave } from './filter-save.ts';
 export { keepWarm } from './filter-cache.ts';
 export {
   acquireFunctionLock,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DedupeFilter } from '../../shared/dedupe/index.ts';
-import { Outbox } from '../../shared/pipeline/index.ts';
+import { deliverBatch, Outbox } from '../../shared/pipeline/index.ts';
 import { createRecordSink, isRecordRejected } from '../../shared/management/records.ts';
 import { createObfuscator } from '../../shared/telemetry/obfuscate.ts';
 import { emptyStatistics } from '../../shared/telemetry/statistics.ts';
@@ -11,7 +11,7 @@ const settings = { capacity: 1000, bufferSize: 10, errorRate: 1e-6 };
 /** Collects what the outbox would hand to Devo. */
 async function sent(outbox: Outbox): Promise<[string, string][]> {
   const lines: [string, string][] = [];
-  await outbox.deliver({
+  await deliverBatch(outbox.take(), {
     send: (tag, message) => lines.push([tag, message]) > 0,
     ready: async () => {},
     flush: async () => {},

@@ -38,7 +38,7 @@ function harness(options: { devoDown?: boolean } = {}) {
   const blobs = memoryBlobStore((what) => events.push(what.replace(/\.[0-9a-f]{8}\..*$/, '')));
   const stats = emptyStatistics();
   const filter = freshFilter('f.bloom', { capacity: 1000, bufferSize: 10, errorRate: 1e-6 });
-  const progress = async () => void events.push('progress');
+  const progress = () => async () => void events.push('progress');
   return { events, sink, blobs, stats, filter, progress };
 }
 
@@ -104,28 +104,53 @@ describe('delivery pipeline', () => {
     assert.deepEqual(h.events, []);
   });
 
-  it('holds readers while a delivery runs, so the saved filter holds only what was delivered', async () => {
+  it('queues the next batch while one is delivered, and writes only digests of events Devo confirmed', async () => {
     const h = harness();
-    const pipeline = new DeliveryPipeline({ sink: h.sink, blobs: h.blobs, filter: h.filter, stats: h.stats });
-    const sent = new Set<string>();
-    h.sink.send = (_tag, message) => sent.add(message) !== undefined;
-    // Whatever a state write marks as seen must already be on its way to Devo.
-    const checkSent = (): void => {
-      for (const m of ['a', 'b']) if (pipeline.filter.has(m)) assert.ok(sent.has(m), `${m} saved as seen, not sent`);
-    };
-    const { save, append } = h.blobs;
-    h.blobs.save = async (...args) => (checkSent(), save(...args));
-    h.blobs.append = async (...args) => (checkSent(), append(...args));
-    const intake = pipeline.intake((m: string) => {
-      pipeline.filter.addIfNew(m);
-      pipeline.add('t', m);
+    const pipeline = new DeliveryPipeline({
+      sink: h.sink,
+      blobs: h.blobs,
+      filter: h.filter,
+      stats: h.stats,
+      spillBytes: 30,
     });
-    await intake('a');
-    // A reader and a delivery start in the same turn: the reader is either in this delivery or waits for it.
-    const reader = intake('b');
-    const checkpoint = pipeline.checkpoint(h.progress);
-    await Promise.all([reader, checkpoint]);
-    await pipeline.checkpoint(h.progress);
-    assert.deepEqual([...sent].sort(), ['a', 'b']);
+    const confirmed = new Set<string>();
+    const onTheWire: string[] = [];
+    let flushing = false;
+    let queuedWhileFlushing = 0;
+    h.sink.send = (_tag, message) => onTheWire.push(message) > 0;
+    h.sink.flush = async () => {
+      flushing = true;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      for (const m of onTheWire.splice(0)) confirmed.add(m);
+      flushing = false;
+    };
+    // Every digest a write makes durable must be of an event Devo already confirmed.
+    const journaled = DedupeFilter.create(h.filter.settings, h.filter.filter.seed);
+    const { append } = h.blobs;
+    h.blobs.append = async (name, data, at) => {
+      journaled.replay(data);
+      for (let i = 0; i < 200; i++) {
+        const m = `event-${i}`;
+        if (journaled.has(m)) assert.ok(confirmed.has(m), `${m} saved as seen before Devo confirmed it`);
+      }
+      return append(name, data, at);
+    };
+    const intake = pipeline.intake((m: string) => {
+      if (flushing) queuedWhileFlushing += 1;
+      if (pipeline.filter.addIfNew(m)) pipeline.add('t', m);
+    });
+    await pipeline.run(async () => {
+      const reader = async (from: number): Promise<void> => {
+        for (let i = from; i < 200; i += 4) {
+          await intake(`event-${i}`);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      };
+      await Promise.all([0, 1, 2, 3].map(reader));
+    }, h.progress);
+    assert.equal(confirmed.size, 200);
+    assert.equal(h.stats.eventsSent, 200);
+    assert.ok(queuedWhileFlushing > 20, `fetching went on during deliveries (${queuedWhileFlushing} queued meanwhile)`);
+    for (let i = 0; i < 200; i++) assert.equal(journaled.has(`event-${i}`), true);
   });
 });

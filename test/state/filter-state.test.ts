@@ -13,7 +13,7 @@ import {
   saveFilter,
   type BlobStore,
 } from '../../shared/state/index.ts';
-import { compactionBytes } from '../../shared/state/filter-state.ts';
+import { compactionBytes } from '../../shared/state/filter-save.ts';
 import { silentLogger } from '../../shared/telemetry/logger.ts';
 import { startAzurite, type AzuriteHandle } from '../support/azurite.ts';
 
