@@ -40,12 +40,15 @@ export function createRecordSink(options: {
       stats.duplicates += 1;
       return false;
     }
-    let record: { Workload?: unknown; CreationTime?: unknown } | undefined;
-    try {
-      record = JSON.parse(raw) as typeof record;
-    } catch {
-      if (obfuscate !== undefined)
-        throw recordRejected('a record is not valid JSON, so OBFUSCATE_FIELDS cannot be applied to it');
+    let record: { Workload?: unknown; CreationTime?: unknown } | undefined =
+      obfuscate === undefined ? leadingFields(raw) : undefined;
+    if (record === undefined) {
+      try {
+        record = JSON.parse(raw) as typeof record;
+      } catch {
+        if (obfuscate !== undefined)
+          throw recordRejected('a record is not valid JSON, so OBFUSCATE_FIELDS cannot be applied to it');
+      }
     }
     const tag = tagForWorkload(record?.Workload);
     const message = obfuscate === undefined || record === undefined ? raw : JSON.stringify(obfuscate(record));
@@ -58,6 +61,31 @@ export function createRecordSink(options: {
     pipeline.add(tag, message, created);
     return true;
   };
+}
+
+const WORKLOAD = /"Workload":"([^"\\]*)"/;
+const CREATION_TIME = /"CreationTime":"([^"\\]*)"/;
+
+/**
+ * `Workload` and `CreationTime` read straight from the record's text, when both come before anything nested (as in
+ * every record Microsoft documents, with the splitter's whitespace removed), so that nothing else could hold them;
+ * otherwise undefined, and the record is parsed. Parsing each record only for these two fields cost more CPU than
+ * dedupe itself (~4 µs a record measured on audit records, against under 1 µs for this).
+ */
+export function leadingFields(raw: string): { Workload: string; CreationTime: string } | undefined {
+  const workload = WORKLOAD.exec(raw);
+  const created = CREATION_TIME.exec(raw);
+  if (workload === null || created === null) return undefined;
+  const nested = firstNesting(raw);
+  if (workload.index > nested || created.index > nested) return undefined;
+  return { Workload: workload[1] as string, CreationTime: created[1] as string };
+}
+
+/** Index of the first `{` or `[` after the record's own opening brace (inside a string or not: a safe bound). */
+function firstNesting(raw: string): number {
+  const brace = raw.indexOf('{', 1);
+  const bracket = raw.indexOf('[', 1);
+  return Math.min(brace < 0 ? Infinity : brace, bracket < 0 ? Infinity : bracket);
 }
 
 /** `CreationTime` is UTC but written without a zone (`2026-11-20T10:01:02`). */

@@ -16,6 +16,7 @@ const records = [
   '{"Id":"1","Workload":"Exchange","Subject":"Résumé – 東京 🎉"}',
   '{"Id":"2","Nested":{"a":[1,2,{"b":"]}\\"["}]},"Text":"line1\\nline2"}',
   '{"Id":"3","Empty":{},"List":[]}',
+  '{"Id":"4","Path":"C:\\\\dir\\\\","Quote":"x\\\\\\"y\\\\","Tail":"\\\\"}',
 ];
 
 describe('JsonArraySplitter', () => {
