@@ -62,12 +62,27 @@ export async function bundle(root = repoRoot, outdir = join(root, 'dist/bundle')
     metafile: true,
     logLevel: 'warning',
   });
+  const devOnly = devInputs(root, result.metafile);
+  if (devOnly.length > 0) throw new Error(`the bundle would include development code: ${devOnly.join(', ')}`);
   writeFileSync(join(outdir, 'THIRD-PARTY-LICENSES.txt'), thirdPartyLicenses(root, result.metafile));
   const files = (readdirSync(outdir, { recursive: true }) as string[])
     .filter((f) => f.includes('.'))
     .map((f) => f.split('\\').join('/'))
     .sort();
   return { entries: entryPoints.map((e) => e.replace(/\.ts$/, '.js')), files };
+}
+
+/** Bundled files from test/, tools/ or a devDependency: production code must not import any. */
+function devInputs(root: string, metafile: Metafile): string[] {
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    devDependencies?: Record<string, string>;
+  };
+  const dev = new Set(Object.keys(manifest.devDependencies ?? {}));
+  return Object.keys(metafile.inputs).filter((input) => {
+    if (/^(test|tools)\//.test(input)) return true;
+    const name = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1];
+    return name !== undefined && dev.has(name);
+  });
 }
 
 /**
