@@ -61,7 +61,7 @@ export async function runInvocation(
   body: (context: InvocationContext) => Promise<void>,
 ): Promise<RunStatistics> {
   const startedAt = options.startedAt ?? Date.now();
-  const telemetry = options.telemetry ?? processTelemetry(env);
+  const telemetry = options.telemetry ?? (await processTelemetry(env));
   const stats = emptyStatistics();
   const state = await openStateClients(config.storage);
   const lock = await acquireFunctionLock(state.container, functionName);

@@ -1,7 +1,8 @@
-import { ClientCertificateCredential, ClientSecretCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decideRetry, isTransientStatus } from '../http/index.ts';
 import { requestTokenDirectly } from './direct-token.ts';
+import { lazyCredential } from './lazy-identity.ts';
 import { toSetupError, type SetupError } from './setup-errors.ts';
 
 export interface CredentialSettings {
@@ -18,21 +19,23 @@ export interface CredentialSettings {
  * An app-only credential against the configured authority. Instance discovery is off: it would ask Microsoft's
  * public cloud to vouch for the authority, which fails for sovereign hosts reached through an override and for any
  * test authority, and the authority host is already a deliberate setting. An authority that publishes no OpenID
- * metadata (MSAL's `endpoints_resolution_error`) is asked for the token directly, with the client secret.
+ * metadata (MSAL's `endpoints_resolution_error`) is asked for the token directly, with the client secret. The
+ * @azure/identity class is only loaded on the first token request (see lazy-identity.ts).
  */
 export function createCredential(settings: CredentialSettings): TokenCredential {
   const common = { authorityHost: settings.authorityHost, disableInstanceDiscovery: true };
   if (settings.clientCertificate !== undefined) {
-    return new ClientCertificateCredential(
-      settings.tenantId,
-      settings.clientId,
-      { certificate: settings.clientCertificate },
-      common,
+    const certificate = settings.clientCertificate;
+    return lazyCredential(
+      (identity) =>
+        new identity.ClientCertificateCredential(settings.tenantId, settings.clientId, { certificate }, common),
     );
   }
   const secret = settings.clientSecret;
   if (secret === undefined) throw new TypeError('createCredential needs a client secret or certificate');
-  const msal = new ClientSecretCredential(settings.tenantId, settings.clientId, secret, common);
+  const msal = lazyCredential(
+    (identity) => new identity.ClientSecretCredential(settings.tenantId, settings.clientId, secret, common),
+  );
   let direct = false;
   return {
     async getToken(scopes) {

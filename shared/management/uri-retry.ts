@@ -9,8 +9,9 @@ import type { ManagementClient } from './client.ts';
 import { filterBlobName } from './collector.ts';
 import { createRecordSink } from './records.ts';
 import { countRecords, fetchBlob } from './triage.ts';
+import { URI_RETRY_FUNCTION } from '../function-names.ts';
 
-export const URI_RETRY_FUNCTION = 'uriRetry';
+export { URI_RETRY_FUNCTION };
 
 export interface UriRetryRun {
   config: ManagementConfig;

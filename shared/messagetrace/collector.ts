@@ -6,8 +6,9 @@ import type { RunStatistics } from '../telemetry/statistics.ts';
 import { checkpointTrace } from '../telemetry/traces.ts';
 import { isMessageTraceApiError, type TraceRow, type TraceSource } from './client.ts';
 import { toLegacyRow, traceKey } from './mapping.ts';
+import { MESSAGE_TRACE_FUNCTION } from '../function-names.ts';
 
-export const MESSAGE_TRACE_FUNCTION = 'messageTrace';
+export { MESSAGE_TRACE_FUNCTION };
 export const MESSAGE_TRACE_TAG = 'cloud.office365.messagetracing';
 export const CURSOR_VERSION = 1;
 const DAY_MS = 86_400_000;

@@ -1,8 +1,8 @@
 import { TableClient } from '@azure/data-tables';
-import { ManagedIdentityCredential } from '@azure/identity';
 import type { TokenCredential } from '@azure/identity';
 import { BlobServiceClient } from '@azure/storage-blob';
 import type { ContainerClient } from '@azure/storage-blob';
+import { lazyCredential } from '../auth/lazy-identity.ts';
 import type { StorageSettings } from '../config/settings-types.ts';
 
 /**
@@ -51,7 +51,7 @@ export function usesHttpTableEndpoint(connectionString: string): boolean {
  * Builds the clients without any network call. The identity form uses `ManagedIdentityCredential` rather than
  * `DefaultAzureCredential`: in Azure the only valid source is the function app's managed identity, and probing
  * environment, CLI or developer credentials first would slow cold starts and could silently pick up the wrong
- * principal. Local development uses the connection-string form.
+ * principal. Local development uses the connection-string form, which never loads @azure/identity at all.
  */
 export function createStateClients(settings: StorageSettings, options: StateClientOptions = {}): StateClients {
   const blobOptions = { retryOptions: { tryTimeoutInMs: BLOB_TRY_TIMEOUT_MS } };
@@ -65,11 +65,12 @@ export function createStateClients(settings: StorageSettings, options: StateClie
     );
     return { table, container };
   }
+  const { clientId } = settings;
   const credential =
     options.credential ??
-    (settings.clientId
-      ? new ManagedIdentityCredential({ clientId: settings.clientId })
-      : new ManagedIdentityCredential());
+    lazyCredential((identity) =>
+      clientId ? new identity.ManagedIdentityCredential({ clientId }) : new identity.ManagedIdentityCredential(),
+    );
   const table = new TableClient(settings.tableServiceUri, settings.tableName, credential);
   const container = new BlobServiceClient(settings.blobServiceUri, credential, blobOptions).getContainerClient(
     settings.containerName,

@@ -22,7 +22,7 @@ after(() => stack.close());
 it('records the counters and the delivery lag of one invocation', async () => {
   const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
   const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
-  const telemetry = createTelemetry({}, { readers: [reader] });
+  const telemetry = await createTelemetry({}, { readers: [reader] });
   stack.simulator.faults.add({ match: { route: 'blob' }, kind: '429', times: 1, retryAfterSeconds: 1 });
 
   const stats = await invokeManagementFunction('auditExchange', testEnv(stack), recordingLogger(), { telemetry });
@@ -65,7 +65,7 @@ it('records the counters and the delivery lag of one invocation', async () => {
 });
 
 it('is off without errors when no connection string is configured', async () => {
-  const telemetry = createTelemetry({});
+  const telemetry = await createTelemetry({});
   assert.equal(telemetry.enabled, false);
   await telemetry.flush();
 });
