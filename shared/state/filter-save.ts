@@ -23,11 +23,12 @@ export function planFilterSave(store: BlobStore, persisted: PersistedFilter): Fi
   const { filter, name } = persisted;
   const allPending = filter.currentAllPending;
   const digests = filter.takePending();
+  // Nothing new: loading what is stored rebuilds this same filter (an upgrade, a replay), so there is nothing to save.
+  if (digests.byteLength === 0) return async () => 0;
   const rotated = filter.current.number !== persisted.sealedGeneration;
   if (persisted.needsSeal || rotated || persisted.journalBytes + digests.byteLength >= compactionBytes(filter)) {
     return planSeal(store, persisted, allPending ? digests : undefined);
   }
-  if (digests.byteLength === 0) return async () => 0;
   const journal = journalBlobName(name, filter.seed, persisted.epoch);
   const position = persisted.journalBytes;
   persisted.journalBytes += digests.byteLength;
