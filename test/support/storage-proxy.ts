@@ -17,6 +17,8 @@ export interface StorageProxy {
   connectionString: string;
   /** Every state write forwarded and answered, in order. */
   readonly writes: StateWrite[];
+  /** Body bytes of blob downloads answered so far, and body bytes of blob writes sent. */
+  readonly blobBytes: { read: number; written: number };
   /**
    * Holds the `occurrence`-th (1-based) write of `kind` instead of forwarding it and calls `onHold`, which kills the
    * writer; the request is then dropped. Writes before it all landed, it and everything after it did not.
@@ -56,16 +58,18 @@ export async function startStorageProxy(connectionString: string): Promise<Stora
       .map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)] as const),
   );
   const writes: StateWrite[] = [];
+  const blobBytes = { read: 0, written: 0 };
   const counts = new Map<StateWrite, number>();
   let hold: { kind: StateWrite; occurrence: number; onHold: () => Promise<void> } | undefined;
   let held = false;
 
-  const serve = (target: URL) => (req: IncomingMessage, res: ServerResponse) => {
+  const serve = (target: URL, isBlob: boolean) => (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const kind = classify(req, body);
+      if (isBlob && req.method === 'PUT') blobBytes.written += body.byteLength;
       if (kind !== undefined) {
         const n = (counts.get(kind) ?? 0) + 1;
         counts.set(kind, n);
@@ -86,6 +90,7 @@ export async function startStorageProxy(connectionString: string): Promise<Stora
         (answer) => {
           if (kind !== undefined && (answer.statusCode ?? 500) < 300) writes.push(kind);
           res.writeHead(answer.statusCode ?? 502, answer.headers);
+          if (isBlob && req.method === 'GET') answer.on('data', (d: Buffer) => (blobBytes.read += d.byteLength));
           answer.pipe(res);
         },
       );
@@ -94,20 +99,21 @@ export async function startStorageProxy(connectionString: string): Promise<Stora
     });
   };
 
-  const listen = async (target: URL): Promise<{ server: Server; endpoint: string }> => {
-    const server = createServer(serve(target));
+  const listen = async (target: URL, isBlob: boolean): Promise<{ server: Server; endpoint: string }> => {
+    const server = createServer(serve(target, isBlob));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     return { server, endpoint: `http://127.0.0.1:${port}${target.pathname.replace(/\/$/, '')}` };
   };
-  const blob = await listen(new URL(parts.get('BlobEndpoint')!));
-  const table = await listen(new URL(parts.get('TableEndpoint')!));
+  const blob = await listen(new URL(parts.get('BlobEndpoint')!), true);
+  const table = await listen(new URL(parts.get('TableEndpoint')!), false);
   parts.set('BlobEndpoint', blob.endpoint);
   parts.set('TableEndpoint', table.endpoint);
 
   return {
     connectionString: [...parts].map(([k, v]) => `${k}=${v}`).join(';'),
     writes,
+    blobBytes,
     holdAt(kind, occurrence, onHold) {
       hold = { kind, occurrence, onHold };
     },
