@@ -3,7 +3,7 @@ import { windowTrace } from '../telemetry/traces.ts';
 import { isManagementApiError, type ContentBlob, type ManagementClient } from './client.ts';
 import { advanceTo, type ManagementCursor } from './cursor.ts';
 import { byCreated, descriptorProblem, normalizeDescriptor } from './triage.ts';
-import { HOUR_MS, earliestStart, nextWindow, type ListingWindow } from './windows.ts';
+import { HOUR_MS, WINDOW_MS, earliestStart, nextWindow, type ListingWindow } from './windows.ts';
 
 export interface ListingRun {
   fn: { functionName: string; contentType: string };
@@ -18,7 +18,10 @@ export interface ListedWindow {
   broken: ContentBlob[];
 }
 
-/** A relist span never widens a window by more than this, so a listing stays under the API's 24 hours. */
+/**
+ * A relist span reaches back at most this far (MANAGEMENT_RELIST_SECONDS allows no more), so the first window, cut to
+ * the API's 24 hours, still moves the cursor forward by at least 12 hours.
+ */
 const RELIST_CAP_MS = 12 * HOUR_MS;
 
 /** Times one window is listed again after its paging broke, before the run fails. */
@@ -48,7 +51,8 @@ export function withRelist(run: ListingRun, cursor: ManagementCursor, now: Date)
   );
   // Rounded down: rounding up would skip what was created in the first fraction of a second.
   const start = new Date(Math.floor(floor / 1000) * 1000);
-  const end = window?.end ?? position;
+  // Wider than the API's 24 hours would be refused, or answered in part without an error.
+  const end = new Date(Math.min((window?.end ?? position).getTime(), start.getTime() + WINDOW_MS));
   return start < end ? { start, end } : window;
 }
 
