@@ -109,7 +109,13 @@ function clampRejectedWindow(
   return 'clamped';
 }
 
-/** Every blob of the window, all pages, deduplicated and sorted; broken descriptors set apart. */
+/**
+ * Every blob of the window, all pages, deduplicated and sorted; broken descriptors set apart. All pages come before
+ * any fetch: blobs are not in contentCreated order within or across pages, and a cursor moved over one page's blobs
+ * could pass an older blob of a later page, lost if the run is then killed. Holding a whole window is bounded by its
+ * 24 hours and cheap: about 550 bytes a descriptor, so 50,000 blobs (35 a minute for a day) take about 27 MB. Nor is
+ * a next-page link kept while blobs are fetched for minutes, when it could go stale (AF20031) or pass the 7 days.
+ */
 async function listWindow(run: ListingRun, start: Date, end: Date): Promise<ListedWindow> {
   const blobs: ContentBlob[] = [];
   const broken: ContentBlob[] = [];
