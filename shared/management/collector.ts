@@ -7,7 +7,7 @@ import { createObfuscator } from '../telemetry/obfuscate.ts';
 import type { RunStatistics } from '../telemetry/statistics.ts';
 import { isManagementApiError, type ContentBlob, type ManagementClient } from './client.ts';
 import type { ManagementFunction } from './content-types.ts';
-import { advanceTo, advanceWithin, CURSOR_VERSION, loadCursor, type ManagementCursor } from './cursor.ts';
+import { advanceTo, CURSOR_VERSION, loadCursor, WindowWalk, type ManagementCursor } from './cursor.ts';
 import { listWindowOrClamp, withRelist } from './listing.ts';
 import { createRecordSink } from './records.ts';
 import { ensureSubscription } from './subscriptions.ts';
@@ -158,7 +158,7 @@ async function processBlobs(
   pipeline: DeliveryPipeline,
   checkpoint: () => Promise<void>,
 ): Promise<boolean> {
-  const settled = new Set<string>();
+  const walk = new WindowWalk(blobs);
   let next = 0;
   let stop: { error: unknown } | undefined;
   const worker = async (): Promise<void> => {
@@ -174,14 +174,21 @@ async function processBlobs(
       }
       if (outcome.kind === 'lost') lost(run, blob, outcome.why);
       if (outcome.kind === 'retry-list') failBlob(run, state, blob, outcome.error);
-      settled.add(blob.contentId);
-      state.cursor = advanceWithin(state.cursor, blobs, settled, run.config.relistMs);
-      if (checkpointDue(run, state, pipeline)) await checkpoint();
+      walk.settle(blob);
+      if (checkpointDue(run, state, pipeline)) {
+        state.cursor = walk.cursorFrom(state.cursor, run.config.relistMs);
+        await checkpoint();
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(run.config.fetchConcurrency, blobs.length) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.min(run.config.fetchConcurrency, blobs.length) }, worker));
+  } finally {
+    // Whatever stopped the walk, the run's last checkpoint saves every blob settled.
+    state.cursor = walk.cursorFrom(state.cursor, run.config.relistMs);
+  }
   if (stop !== undefined) throw stop.error;
-  return settled.size === blobs.length;
+  return walk.settled === blobs.length;
 }
 
 /** Enough time passed since the last checkpoint to save progress (the pipeline spills by size on its own). */

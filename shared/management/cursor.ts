@@ -49,21 +49,44 @@ export async function loadCursor(store: CursorStore, functionName: string): Prom
 type Blob = { contentId: string; contentCreated: string };
 
 /**
- * The cursor after the blobs in `done` of a window (sorted by contentCreated) are settled: they join `recent`, and
- * the position moves to the first blob not settled yet, if any. Blobs settled after that one stay in `recent`, so a
- * rerun skips them.
+ * One window's blobs (sorted by contentCreated) as they settle, in any order. `cursorFrom` hands out the cursor over
+ * them: settled blobs join `recent`, and the position moves to the first blob not settled yet, if any; blobs settled
+ * after that one stay in `recent`, so a rerun skips them. Settling is constant time and a cursor is built only when
+ * asked for (at a checkpoint): a 24-hour window of a busy tenant holds thousands of blobs, and building the cursor
+ * over the whole window at every settled blob made a window quadratic (about a minute of CPU for 5,000 blobs).
  */
-export function advanceWithin(
-  cursor: ManagementCursor,
-  sorted: readonly Blob[],
-  done: ReadonlySet<string>,
-  relistMs: number,
-): ManagementCursor {
-  const recent = { ...cursor.recent };
-  for (const b of sorted) if (done.has(b.contentId)) recent[b.contentId] = new Date(b.contentCreated).toISOString();
-  const next = sorted.find((b) => !done.has(b.contentId));
-  const position = next === undefined ? cursor.position : new Date(next.contentCreated).toISOString();
-  return advanceTo({ ...cursor, recent }, position, relistMs);
+export class WindowWalk {
+  readonly #sorted: readonly Blob[];
+  readonly #done = new Set<string>();
+  /** Settled since the last cursor handed out: contentId → contentCreated. */
+  readonly #fresh = new Map<string, string>();
+  /** The blobs before this index have all settled. */
+  #prefix = 0;
+
+  constructor(sorted: readonly Blob[]) {
+    this.#sorted = sorted;
+  }
+
+  /** How many of the window's blobs have settled. */
+  get settled(): number {
+    return this.#done.size;
+  }
+
+  settle(blob: Blob): void {
+    this.#done.add(blob.contentId);
+    this.#fresh.set(blob.contentId, new Date(blob.contentCreated).toISOString());
+    while (this.#prefix < this.#sorted.length && this.#done.has((this.#sorted[this.#prefix] as Blob).contentId))
+      this.#prefix += 1;
+  }
+
+  /** `cursor` moved over every blob settled so far. */
+  cursorFrom(cursor: ManagementCursor, relistMs: number): ManagementCursor {
+    const recent = { ...cursor.recent, ...Object.fromEntries(this.#fresh) };
+    this.#fresh.clear();
+    const next = this.#sorted[this.#prefix];
+    const position = next === undefined ? cursor.position : new Date(next.contentCreated).toISOString();
+    return advanceTo({ ...cursor, recent }, position, relistMs);
+  }
 }
 
 /**

@@ -3,7 +3,7 @@ import { windowTrace } from '../telemetry/traces.ts';
 import { isManagementApiError, type ContentBlob, type ManagementClient } from './client.ts';
 import { advanceTo, type ManagementCursor } from './cursor.ts';
 import { byCreated, descriptorProblem, normalizeDescriptor } from './triage.ts';
-import { HOUR_MS, earliestStart, nextWindow, type ListingWindow } from './windows.ts';
+import { HOUR_MS, WINDOW_MS, earliestStart, nextWindow, type ListingWindow } from './windows.ts';
 
 export interface ListingRun {
   fn: { functionName: string; contentType: string };
@@ -18,7 +18,10 @@ export interface ListedWindow {
   broken: ContentBlob[];
 }
 
-/** A relist span never widens a window by more than this, so a listing stays under the API's 24 hours. */
+/**
+ * A relist span reaches back at most this far (MANAGEMENT_RELIST_SECONDS allows no more), so the first window, cut to
+ * the API's 24 hours, still moves the cursor forward by at least 12 hours.
+ */
 const RELIST_CAP_MS = 12 * HOUR_MS;
 
 /** Times one window is listed again after its paging broke, before the run fails. */
@@ -48,7 +51,8 @@ export function withRelist(run: ListingRun, cursor: ManagementCursor, now: Date)
   );
   // Rounded down: rounding up would skip what was created in the first fraction of a second.
   const start = new Date(Math.floor(floor / 1000) * 1000);
-  const end = window?.end ?? position;
+  // Wider than the API's 24 hours would be refused, or answered in part without an error.
+  const end = new Date(Math.min((window?.end ?? position).getTime(), start.getTime() + WINDOW_MS));
   return start < end ? { start, end } : window;
 }
 
@@ -105,7 +109,13 @@ function clampRejectedWindow(
   return 'clamped';
 }
 
-/** Every blob of the window, all pages, deduplicated and sorted; broken descriptors set apart. */
+/**
+ * Every blob of the window, all pages, deduplicated and sorted; broken descriptors set apart. All pages come before
+ * any fetch: blobs are not in contentCreated order within or across pages, and a cursor moved over one page's blobs
+ * could pass an older blob of a later page, lost if the run is then killed. Holding a whole window is bounded by its
+ * 24 hours and cheap: about 550 bytes a descriptor, so 50,000 blobs (35 a minute for a day) take about 27 MB. Nor is
+ * a next-page link kept while blobs are fetched for minutes, when it could go stale (AF20031) or pass the 7 days.
+ */
 async function listWindow(run: ListingRun, start: Date, end: Date): Promise<ListedWindow> {
   const blobs: ContentBlob[] = [];
   const broken: ContentBlob[] = [];
