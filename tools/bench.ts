@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the end-to-end report (tools/bench/e2e.ts), one JSON object on stdout. `--records N`,
- * `--blobs M` and `--rounds R` size it; `--skip-cold-start` leaves out the cold-start figures. `--micro` prints the
+ * `--blobs M` and `--rounds R` size it; `--skip-cold-start` leaves out the cold-start figures; `--cpu-prof DIR` writes a CPU profile of each product run. `--micro` prints the
  * micro benchmarks of dedupe, state and the sender instead. A benchmark, not a test: it fails nothing.
  */
 import { e2eReport } from './bench/e2e.ts';
@@ -28,6 +28,7 @@ if (args.includes('--micro')) {
     blobs: flag('blobs', 300),
     rounds: flag('rounds', records >= 1_000_000 ? 1 : 3),
     coldStart: !args.includes('--skip-cold-start'),
+    profileDir: args.includes('--cpu-prof') ? (args[args.indexOf('--cpu-prof') + 1] ?? 'bench-profiles') : undefined,
   });
   console.log(JSON.stringify(report, null, 2));
 }

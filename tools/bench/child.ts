@@ -2,6 +2,7 @@
  * One measured run in its own process, so its CPU time and peak RSS are its own: `fetch` or `raw` (tools/bench/pipe.ts)
  * or `product` (the real Management function, then a second, warm invocation with nothing new). Reports over IPC.
  */
+import { readFileSync } from 'node:fs';
 import type { Env } from '../../shared/config/index.ts';
 import type { Logger } from '../../shared/telemetry/logger.ts';
 import { runPipe, type PipeOptions } from './pipe.ts';
@@ -17,6 +18,17 @@ export interface ChildJob {
 export interface PhaseUsage {
   wallMs: number;
   cpuMs: number;
+  /** Time the main thread was ready to run but waited for a core (Linux schedstat; NaN elsewhere). */
+  runQueueMs: number;
+}
+
+/** The main thread's run-queue wait so far (ms): on a loaded machine, "idle" time that was really a wait for a core. */
+function runQueueWaitMs(): number {
+  try {
+    return Number(readFileSync('/proc/self/schedstat', 'utf8').split(' ')[1]) / 1e6;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 export type ChildMessage =
@@ -31,10 +43,12 @@ const nextMessage = (): Promise<unknown> => new Promise((resolve) => process.onc
 
 async function measured<T>(body: () => Promise<T>): Promise<{ value: T; usage: PhaseUsage }> {
   const cpu = process.cpuUsage();
+  const queued = runQueueWaitMs();
   const start = performance.now();
   const value = await body();
   const used = process.cpuUsage(cpu);
-  return { value, usage: { wallMs: performance.now() - start, cpuMs: (used.user + used.system) / 1000 } };
+  const wallMs = performance.now() - start;
+  return { value, usage: { wallMs, cpuMs: (used.user + used.system) / 1000, runQueueMs: runQueueWaitMs() - queued } };
 }
 
 let warnings = 0;

@@ -14,6 +14,8 @@ export interface E2eOptions {
   blobs: number;
   rounds: number;
   coldStart: boolean;
+  /** Write a V8 CPU profile of every product run into this directory (it slows the runs it profiles). */
+  profileDir?: string | undefined;
 }
 
 interface Run {
@@ -40,7 +42,7 @@ const round = (x: number, digits = 3): number => Number(x.toPrecision(digits));
 async function settle(b: BenchStack, before: number, expected: number): Promise<number> {
   let last = -1;
   for (let quiet = 0; quiet < 20;) {
-    const got = b.lines().total - before;
+    const got = (await b.lines()).total - before;
     if (got >= expected) return got;
     quiet = got === last ? quiet + 1 : 0;
     last = got;
@@ -53,7 +55,7 @@ const listRequests = (b: BenchStack): number =>
   b.stack.simulator.log.requests('content').filter((e) => e.contentType === CONTENT_TYPE).length;
 
 async function pipeRun(b: BenchStack, mode: 'fetch' | 'raw', expected: number): Promise<Run> {
-  const before = b.lines().total;
+  const before = (await b.lines()).total;
   b.stack.simulator.log.clear();
   const [done] = await runChild({ mode, pipe: b.pipe(), functionName: b.functionName, env: b.env });
   if (done?.phase !== 'done') throw new Error(`the ${mode} run reported nothing`);
@@ -61,34 +63,38 @@ async function pipeRun(b: BenchStack, mode: 'fetch' | 'raw', expected: number): 
   return { usage: done.usage, delivered, listRequests: listRequests(b), maxRssBytes: done.maxRssBytes };
 }
 
-async function productRun(b: BenchStack, index: number, expected: number): Promise<ProductRun> {
+async function productRun(b: BenchStack, index: number, expected: number, profileDir?: string): Promise<ProductRun> {
   // Each run starts from empty state, as a first deployment does: its own container and table.
   const env = { ...b.env, STATE_CONTAINER_NAME: `bench-${index}`, STATE_TABLE_NAME: `bench${index}` };
   let start = b.proxy.traffic();
-  let lines = b.lines().total;
+  let lines = (await b.lines()).total;
   b.stack.simulator.log.clear();
   let result: Partial<ProductRun> = {};
-  await runChild({ mode: 'product', pipe: b.pipe(), functionName: b.functionName, env }, async (m) => {
-    if (m.phase === 'catch-up') {
-      const delivered = await settle(b, lines, expected);
-      result = {
-        usage: m.usage,
-        delivered,
-        listRequests: listRequests(b),
-        catchUp: trafficSince(b.proxy.traffic(), start),
-        warnings: m.warnings,
-      };
-      start = b.proxy.traffic();
-      lines = b.lines().total;
-      b.stack.simulator.log.clear();
-    } else if (m.phase === 'warm') {
-      const traffic = trafficSince(b.proxy.traffic(), start);
-      const delivered = b.lines().total - lines;
-      result.warm = { ...traffic, wallMs: m.usage.wallMs, delivered, listRequests: listRequests(b) };
-      result.maxRssBytes = m.maxRssBytes;
-      result.warnings = m.warnings;
-    }
-  });
+  await runChild(
+    { mode: 'product', pipe: b.pipe(), functionName: b.functionName, env },
+    async (m) => {
+      if (m.phase === 'catch-up') {
+        const delivered = await settle(b, lines, expected);
+        result = {
+          usage: m.usage,
+          delivered,
+          listRequests: listRequests(b),
+          catchUp: trafficSince(b.proxy.traffic(), start),
+          warnings: m.warnings,
+        };
+        start = b.proxy.traffic();
+        lines = (await b.lines()).total;
+        b.stack.simulator.log.clear();
+      } else if (m.phase === 'warm') {
+        const traffic = trafficSince(b.proxy.traffic(), start);
+        const delivered = (await b.lines()).total - lines;
+        result.warm = { ...traffic, wallMs: m.usage.wallMs, delivered, listRequests: listRequests(b) };
+        result.maxRssBytes = m.maxRssBytes;
+        result.warnings = m.warnings;
+      }
+    },
+    profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir],
+  );
   if (result.warm === undefined || result.catchUp === undefined) throw new Error('the product run did not finish');
   return result as ProductRun;
 }
@@ -96,6 +102,7 @@ async function productRun(b: BenchStack, index: number, expected: number): Promi
 const rate = (r: Run): number => r.delivered / (r.usage.wallMs / 1000);
 const cpuPerEvent = (r: Run): number => r.usage.cpuMs / 1000 / r.delivered;
 const idle = (r: Run): number => 1 - r.usage.cpuMs / r.usage.wallMs;
+const queued = (r: Run): number => r.usage.runQueueMs / r.usage.wallMs;
 
 export async function e2eReport(o: E2eOptions): Promise<Record<string, unknown>> {
   const loadAtStart = loadavg();
@@ -105,6 +112,7 @@ export async function e2eReport(o: E2eOptions): Promise<Record<string, unknown>>
   const fetches: Run[] = [];
   const raws: Run[] = [];
   const products: ProductRun[] = [];
+  let invalidLines: number;
   try {
     // Renders every blob body once in the simulator, so no measured run pays for it.
     await pipeRun(b, 'fetch', o.records);
@@ -113,9 +121,10 @@ export async function e2eReport(o: E2eOptions): Promise<Record<string, unknown>>
       const order = r % 2 === 0 ? (['raw', 'product'] as const) : (['product', 'raw'] as const);
       for (const mode of order) {
         if (mode === 'raw') raws.push(await pipeRun(b, 'raw', o.records));
-        else products.push(await productRun(b, r, o.records));
+        else products.push(await productRun(b, r, o.records, o.profileDir));
       }
     }
+    invalidLines = (await b.lines()).invalid;
   } finally {
     await b.close();
   }
@@ -137,6 +146,7 @@ export async function e2eReport(o: E2eOptions): Promise<Record<string, unknown>>
     eventsPerSecond: { product: round(product.rate), raw: round(raw.rate), ratio: round(product.rate / raw.rate) },
     cpuSecondsPerEvent: { product: round(product.cpu), raw: round(raw.cpu), ratio: round(product.cpu / raw.cpu) },
     idleShareOfWall: { product: round(m(products, idle)), raw: round(m(raws, idle)) },
+    runQueueWaitShareOfWall: { product: round(m(products, queued)), raw: round(m(raws, queued)) },
     wallSeconds: {
       product: round(m(products, (p) => p.usage.wallMs / 1000)),
       raw: round(m(raws, (r) => r.usage.wallMs / 1000)),
@@ -162,7 +172,7 @@ export async function e2eReport(o: E2eOptions): Promise<Record<string, unknown>>
     simulator: { servingEventsPerSecond: round(serving), overProductRate: round(serving / product.rate) },
     coldStart: coldStart ?? null,
     collectorWarnings: products.reduce((n, p) => n + p.warnings, 0),
-    invalidLines: b.lines().invalid,
+    invalidLines,
     machine: {
       node: process.version,
       cpus: cpus().length,

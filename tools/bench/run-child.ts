@@ -12,9 +12,11 @@ const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
 export async function runChild(
   job: ChildJob,
   onMessage: (message: ChildMessage) => void | Promise<void> = () => undefined,
+  execArgv: string[] = [],
 ): Promise<ChildMessage[]> {
   const child = fork(CHILD, [], {
     execPath: process.execPath,
+    execArgv,
     env: { ...process.env, NODE_EXTRA_CA_CERTS: TEST_CA_PATH },
     stdio: ['ignore', 2, 'inherit', 'ipc'],
   });

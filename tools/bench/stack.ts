@@ -5,6 +5,7 @@ import { startLocalStack, type LocalStack } from '../local/stack.ts';
 import type { AuditRecord, ContentType } from '../simulator/index.ts';
 import { startBlobProxy, type BlobProxy } from './blob-proxy.ts';
 import type { PipeOptions } from './pipe.ts';
+import { startCountingReceiver } from './receiver.ts';
 
 export const CONTENT_TYPE: ContentType = 'Audit.Exchange';
 const TAG = 'cloud.office365.management.exchange';
@@ -19,7 +20,7 @@ export interface BenchStack {
   /** The raw pipe's settings, against the same simulator and receiver. */
   pipe(): PipeOptions;
   /** Lines the receiver accepted so far, and how many of them were not Devo syslog lines. */
-  lines(): { total: number; invalid: number };
+  lines(): Promise<{ total: number; invalid: number }>;
   close(): Promise<void>;
 }
 
@@ -40,24 +41,9 @@ function feedRecords(stack: LocalStack, count: number, around: number): AuditRec
  * last 7 days (what a first run catches up), no duplicates, no faults.
  */
 export async function startBenchStack(records: number, blobs: number): Promise<BenchStack> {
-  let total = 0;
-  let invalid = 0;
-  const stack = await startLocalStack({
-    simulator: { data: { blobsPerContentType: 0 } },
-    receiver: {
-      onLine: (line) => {
-        total += 1;
-        if (!line.valid) invalid += 1;
-      },
-    },
-  });
-  // The receiver keeps every line for tests; a bench run would hold gigabytes, so what was counted is dropped.
-  const drop = setInterval(() => {
-    stack.receiver.lines.length = 0;
-    stack.receiver.byTag.clear();
-    for (const c of stack.receiver.rawConnections) c.chunks.length = 0;
-  }, 200);
-  drop.unref();
+  // The stack's own receiver stays idle: the collector and the pipe both send to the one on its own thread.
+  const stack = await startLocalStack({ simulator: { data: { blobsPerContentType: 0 } } });
+  const receiver = await startCountingReceiver();
   const proxy = await startBlobProxy(stack.azurite.blobEndpoint);
 
   const now = Date.now();
@@ -78,6 +64,7 @@ export async function startBenchStack(records: number, blobs: number): Promise<B
   const env: Env = {
     ...stack.env,
     AzureWebJobsStorage: connection.replace(/BlobEndpoint=[^;]*/, `BlobEndpoint=${proxy.endpoint}`),
+    DEVO_PORT: String(receiver.port),
   };
   const sim = stack.simulator;
   const certs = testCerts();
@@ -99,16 +86,16 @@ export async function startBenchStack(records: number, blobs: number): Promise<B
       concurrency: 8,
       devo: {
         host: 'localhost',
-        port: stack.receiver.port,
+        port: receiver.port,
         cert: certs.clientCert,
         key: certs.clientKey,
         ca: certs.ca,
         tag: TAG,
       },
     }),
-    lines: () => ({ total, invalid }),
+    lines: () => receiver.lines(),
     close: async () => {
-      clearInterval(drop);
+      await receiver.close();
       await proxy.close();
       await stack.close();
     },
