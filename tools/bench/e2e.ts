@@ -170,7 +170,7 @@ export async function e2eReport(o: E2eOptions): Promise<Record<string, unknown>>
       raw: m(raws, (r) => r.listRequests),
     },
     simulator: { servingEventsPerSecond: round(serving), overProductRate: round(serving / product.rate) },
-    coldStart: coldStart ?? null,
+    coldStart: coldStart === undefined ? null : { ...coldStart, importMs: round(coldStart.importMs) },
     collectorWarnings: products.reduce((n, p) => n + p.warnings, 0),
     invalidLines,
     machine: {
