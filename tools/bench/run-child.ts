@@ -25,16 +25,20 @@ export async function runChild(
     child.once('exit', resolve);
     child.once('error', reject);
   });
+  const handled: Array<Promise<void>> = [];
   child.on('message', (message) => {
     const m = message as ChildMessage;
     messages.push(m);
-    void Promise.resolve(onMessage(m)).then(() => {
+    const done = Promise.resolve(onMessage(m)).then(() => {
       // Only the catch-up phase waits for a go-ahead; after the last phase the child is already leaving.
       if (m.phase === 'catch-up') child.send('go');
     });
+    handled.push(done);
   });
   child.send(JSON.stringify(job));
   const code = await exited;
+  // The child may exit before the caller finished reading counters for its last message.
+  await Promise.all(handled);
   if (code !== 0) throw new Error(`bench child (${job.mode}) exited with code ${code}`);
   return messages;
 }
