@@ -5,7 +5,7 @@ export interface Reply {
   status: number;
   headers: Record<string, string>;
   /** A whole body, or a factory of chunks for bodies too large to build at once (streamed, chunked encoding). */
-  body: string | (() => Iterable<string>);
+  body: string | (() => Iterable<string | Buffer>);
 }
 
 /** Query parameters looked up without regard to name case, as the Microsoft front ends bind them. */
@@ -47,7 +47,7 @@ export function jsonReply(status: number, value: unknown, headers: Record<string
 /** A JSON reply from text that is already JSON (kept byte for byte). */
 export function rawJsonReply(
   status: number,
-  text: string | (() => Iterable<string>),
+  text: string | (() => Iterable<string | Buffer>),
   headers: Record<string, string> = {},
 ): Reply {
   return { status, headers: { 'content-type': JSON_TYPE, ...headers }, body: text };

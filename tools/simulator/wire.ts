@@ -71,7 +71,7 @@ function pause(res: ServerResponse, ms: number, signal: AbortSignal): Promise<bo
     .finally(() => res.off('close', onClose));
 }
 
-const chunksOf = (body: Reply['body']): Iterable<string> => (typeof body === 'string' ? [body] : body());
+const chunksOf = (body: Reply['body']): Iterable<string | Buffer> => (typeof body === 'string' ? [body] : body());
 
 /** Byte length of a body; a factory is run once just to count, so a large blob is never held whole. */
 function byteLength(body: Reply['body']): number {

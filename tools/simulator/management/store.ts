@@ -13,6 +13,8 @@ export interface SerializedRecord {
 export interface RecordSource {
   readonly length: number;
   at(index: number): SerializedRecord;
+  /** The records are held in memory and never change, so the blob body can be rendered once and kept. */
+  readonly held?: boolean;
 }
 
 export interface StoredBlob {
@@ -36,7 +38,7 @@ export interface ContentDescriptor {
 
 /** Record source over an array. */
 export function arraySource(records: readonly SerializedRecord[]): RecordSource {
-  return { length: records.length, at: (i) => records[i] ?? missing(i) };
+  return { length: records.length, at: (i) => records[i] ?? missing(i), held: true };
 }
 
 function missing(index: number): never {
@@ -57,6 +59,18 @@ const CHUNK_CHARS = 64 * 1024;
 const byKey = (a: PageKey, b: PageKey): number => a.created - b.created || a.seq - b.seq;
 const keyOf = (blob: StoredBlob): PageKey => ({ created: blob.contentCreated, seq: blob.seq });
 
+function* chunksOf(blob: StoredBlob): Iterable<string> {
+  let buffer = '[';
+  for (let i = 0; i < blob.records.length; i++) {
+    buffer += (i === 0 ? '' : ',') + blob.records.at(i).text;
+    if (buffer.length >= CHUNK_CHARS) {
+      yield buffer;
+      buffer = '';
+    }
+  }
+  yield `${buffer}]`;
+}
+
 /** All blobs of the tenant, per content type, in listing order. */
 export class BlobStore {
   readonly #byType = new Map<ContentType, StoredBlob[]>();
@@ -65,6 +79,8 @@ export class BlobStore {
   readonly #tenantHex: string;
   readonly #lifetimeMs: number;
   readonly #random: Random;
+  /** Bodies of held blobs, encoded once: serving then costs no JSON building or UTF-8 encoding per request. */
+  readonly #rendered = new WeakMap<StoredBlob, Buffer>();
   #seq = 0;
 
   constructor(apiBase: string, tenantId: string, lifetimeMs: number, random: Random) {
@@ -138,19 +154,17 @@ export class BlobStore {
     };
   }
 
-  /** The blob body as a JSON array, in chunks of about 64 KiB, built as it is sent. */
-  body(blob: StoredBlob): () => Iterable<string> {
-    return function* chunks() {
-      let buffer = '[';
-      for (let i = 0; i < blob.records.length; i++) {
-        buffer += (i === 0 ? '' : ',') + blob.records.at(i).text;
-        if (buffer.length >= CHUNK_CHARS) {
-          yield buffer;
-          buffer = '';
-        }
-      }
-      yield `${buffer}]`;
-    };
+  /**
+   * The blob body as a JSON array. A held blob's is rendered on first use and kept; a lazy (large) blob's is built
+   * in chunks of about 64 KiB as it is sent, so it is never held whole.
+   */
+  body(blob: StoredBlob): () => Iterable<string | Buffer> {
+    if (blob.records.held === true) {
+      const rendered = this.#rendered.get(blob) ?? Buffer.from([...chunksOf(blob)].join(''));
+      this.#rendered.set(blob, rendered);
+      return () => [rendered];
+    }
+    return () => chunksOf(blob);
   }
 
   /**

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, it } from 'node:test';
+
+const BENCH = fileURLToPath(new URL('../../tools/bench.ts', import.meta.url));
+const RECORDS = 2000;
+
+type Report = Record<string, Record<string, unknown>>;
+
+const positive = (value: unknown, what: string): number => {
+  assert.ok(typeof value === 'number' && Number.isFinite(value) && value > 0, `${what}: ${String(value)}`);
+  return value;
+};
+
+const share = (value: unknown, what: string): void => {
+  assert.ok(typeof value === 'number' && value > -1 && value < 1, `${what}: ${String(value)}`);
+};
+
+describe('npm run bench', () => {
+  // Two rounds, so both orders (raw first, product first) run; the cold-start figures need a build and are skipped.
+  it('reports every end-to-end figure for a tiny feed', { timeout: 60_000 }, async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [BENCH, '--records', String(RECORDS), '--blobs', '10', '--rounds', '2', '--skip-cold-start'],
+      { maxBuffer: 1 << 20 },
+    );
+    const r = JSON.parse(stdout) as Report;
+    assert.deepEqual(r.delivered, { product: [RECORDS, RECORDS], raw: [RECORDS, RECORDS] });
+    for (const key of ['eventsPerSecond', 'cpuSecondsPerEvent', 'wallSeconds', 'peakRssBytes'] as const) {
+      positive(r[key]?.product, `${key}.product`);
+      positive(r[key]?.raw, `${key}.raw`);
+    }
+    for (const key of ['eventsPerSecond', 'cpuSecondsPerEvent'] as const) {
+      const ratio = positive(r[key]?.ratio, `${key}.ratio`);
+      const expected = (r[key]?.product as number) / (r[key]?.raw as number);
+      assert.ok(Math.abs(ratio / expected - 1) < 0.01, `${key}.ratio ${ratio} is not product ÷ raw`);
+    }
+    for (const key of ['idleShareOfWall', 'runQueueWaitShareOfWall'] as const) {
+      share(r[key]?.product, `${key}.product`);
+      share(r[key]?.raw, `${key}.raw`);
+    }
+    assert.ok((r.peakRssBytes?.product as number) > 20e6, 'peak RSS of a Node process is tens of megabytes');
+
+    const blob = r.blobStorage as Record<string, unknown> & { warmInvocation: Record<string, number> };
+    positive(blob.bytesWrittenPerMillionRecords, 'blob bytes written');
+    positive(blob.bytesReadPerMillionRecords, 'blob bytes read');
+    positive(blob.requestsPerMillionRecords, 'blob requests');
+    positive(blob.warmInvocation.requests, 'warm invocation blob requests');
+    assert.ok((blob.warmInvocation.bytesRead ?? -1) >= 0);
+    assert.equal(blob.warmInvocation.eventsDelivered, 0, 'a warm invocation with nothing new sends nothing');
+
+    // The pipe lists 7 windows of a day; the collector at least as many.
+    assert.equal(r.listRequestsPerContentType7DayCatchUp?.raw, 7);
+    assert.ok((r.listRequestsPerContentType7DayCatchUp?.product as number) >= 7);
+    positive(r.simulator?.servingEventsPerSecond, 'simulator serving rate');
+    positive(r.simulator?.overProductRate, 'simulator over product');
+    assert.equal(r.coldStart, null);
+    assert.equal(r.collectorWarnings, 0);
+    assert.equal(r.invalidLines, 0);
+    assert.equal(r.machine?.node, process.version);
+    positive(r.machine?.cpus, 'cpus');
+    assert.equal((r.machine?.loadAverageAtStart as number[]).length, 3);
+  });
+});

@@ -1,0 +1,85 @@
+/**
+ * One measured run in its own process, so its CPU time and peak RSS are its own: `fetch` or `raw` (tools/bench/pipe.ts)
+ * or `product` (the real Management function, then a second, warm invocation with nothing new). Reports over IPC.
+ */
+import { readFileSync } from 'node:fs';
+import type { Env } from '../../shared/config/index.ts';
+import type { Logger } from '../../shared/telemetry/logger.ts';
+import { runPipe, type PipeOptions } from './pipe.ts';
+
+export interface ChildJob {
+  mode: 'fetch' | 'raw' | 'product';
+  pipe: PipeOptions;
+  functionName: string;
+  env: Env;
+}
+
+/** Wall and CPU time of one phase of a run, in this process. */
+export interface PhaseUsage {
+  wallMs: number;
+  cpuMs: number;
+  /** Time the main thread was ready to run but waited for a core (Linux schedstat; NaN elsewhere). */
+  runQueueMs: number;
+}
+
+/** The main thread's run-queue wait so far (ms): on a loaded machine, "idle" time that was really a wait for a core. */
+function runQueueWaitMs(): number {
+  try {
+    return Number(readFileSync('/proc/self/schedstat', 'utf8').split(' ')[1]) / 1e6;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+export type ChildMessage =
+  | { phase: 'done'; usage: PhaseUsage; records: number; listRequests: number; maxRssBytes: number }
+  | { phase: 'catch-up'; usage: PhaseUsage; stats: unknown; warnings: number }
+  | { phase: 'warm'; usage: PhaseUsage; stats: unknown; maxRssBytes: number; warnings: number };
+
+const send = (message: ChildMessage): Promise<void> =>
+  new Promise((resolve, reject) => process.send?.(message, undefined, {}, (err) => (err ? reject(err) : resolve())));
+
+const nextMessage = (): Promise<unknown> => new Promise((resolve) => process.once('message', resolve));
+
+async function measured<T>(body: () => Promise<T>): Promise<{ value: T; usage: PhaseUsage }> {
+  const cpu = process.cpuUsage();
+  const queued = runQueueWaitMs();
+  const start = performance.now();
+  const value = await body();
+  const used = process.cpuUsage(cpu);
+  const wallMs = performance.now() - start;
+  return { value, usage: { wallMs, cpuMs: (used.user + used.system) / 1000, runQueueMs: runQueueWaitMs() - queued } };
+}
+
+let warnings = 0;
+const logger: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message) => {
+    warnings += 1;
+    process.stderr.write(`warn ${message}\n`);
+  },
+  error: (message) => {
+    warnings += 1;
+    process.stderr.write(`error ${message}\n`);
+  },
+};
+
+const job = JSON.parse((await nextMessage()) as string) as ChildJob;
+if (job.mode === 'product') {
+  // Imported here so the pipe runs are not charged with the product's modules.
+  const { invokeManagementFunction } = await import('../../shared/management/invoke.ts');
+  const run = () => invokeManagementFunction(job.functionName, job.env, logger);
+  const catchUp = await measured(run);
+  await send({ phase: 'catch-up', usage: catchUp.usage, stats: catchUp.value, warnings });
+  await nextMessage();
+  const warm = await measured(run);
+  const maxRssBytes = process.resourceUsage().maxRSS * 1024;
+  await send({ phase: 'warm', usage: warm.usage, stats: warm.value, maxRssBytes, warnings });
+} else {
+  const pipe = job.mode === 'raw' ? job.pipe : { ...job.pipe, devo: undefined };
+  const { value, usage } = await measured(() => runPipe(pipe));
+  const maxRssBytes = process.resourceUsage().maxRSS * 1024;
+  await send({ phase: 'done', usage, records: value.records, listRequests: value.listRequests, maxRssBytes });
+}
+process.disconnect();

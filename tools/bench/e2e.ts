@@ -1,0 +1,183 @@
+/**
+ * The end-to-end bench: the product's collector against the raw pipe (tools/bench/pipe.ts) on the same simulator,
+ * Azurite and mutual-TLS receiver, each run in its own process, alternating for a few rounds; medians and ratios.
+ */
+import { cpus, loadavg } from 'node:os';
+import type { PhaseUsage } from './child.ts';
+import { trafficSince, type BlobTraffic } from './blob-proxy.ts';
+import { measureColdStart } from './coldstart.ts';
+import { runChild } from './run-child.ts';
+import { CONTENT_TYPE, startBenchStack, type BenchStack } from './stack.ts';
+
+export interface E2eOptions {
+  records: number;
+  blobs: number;
+  rounds: number;
+  coldStart: boolean;
+  /** Write a V8 CPU profile of every product run into this directory (it slows the runs it profiles). */
+  profileDir?: string | undefined;
+}
+
+interface Run {
+  usage: PhaseUsage;
+  delivered: number;
+  listRequests: number;
+  maxRssBytes: number;
+}
+
+interface ProductRun extends Run {
+  catchUp: BlobTraffic;
+  warm: BlobTraffic & { wallMs: number; delivered: number; listRequests: number };
+  warnings: number;
+}
+
+const median = (xs: number[]): number => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+};
+const round = (x: number, digits = 3): number => Number(x.toPrecision(digits));
+
+/** Waits until the receiver has counted `expected` lines since `before`, or they stop coming; returns the count. */
+async function settle(b: BenchStack, before: number, expected: number): Promise<number> {
+  let last = -1;
+  for (let quiet = 0; quiet < 20;) {
+    const got = (await b.lines()).total - before;
+    if (got >= expected) return got;
+    quiet = got === last ? quiet + 1 : 0;
+    last = got;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return last;
+}
+
+const listRequests = (b: BenchStack): number =>
+  b.stack.simulator.log.requests('content').filter((e) => e.contentType === CONTENT_TYPE).length;
+
+async function pipeRun(b: BenchStack, mode: 'fetch' | 'raw', expected: number): Promise<Run> {
+  const before = (await b.lines()).total;
+  b.stack.simulator.log.clear();
+  const [done] = await runChild({ mode, pipe: b.pipe(), functionName: b.functionName, env: b.env });
+  if (done?.phase !== 'done') throw new Error(`the ${mode} run reported nothing`);
+  const delivered = mode === 'raw' ? await settle(b, before, expected) : done.records;
+  return { usage: done.usage, delivered, listRequests: listRequests(b), maxRssBytes: done.maxRssBytes };
+}
+
+async function productRun(b: BenchStack, index: number, expected: number, profileDir?: string): Promise<ProductRun> {
+  // Each run starts from empty state, as a first deployment does: its own container and table.
+  const env = { ...b.env, STATE_CONTAINER_NAME: `bench-${index}`, STATE_TABLE_NAME: `bench${index}` };
+  let start = b.proxy.traffic();
+  let lines = (await b.lines()).total;
+  b.stack.simulator.log.clear();
+  let result: Partial<ProductRun> = {};
+  await runChild(
+    { mode: 'product', pipe: b.pipe(), functionName: b.functionName, env },
+    async (m) => {
+      if (m.phase === 'catch-up') {
+        const delivered = await settle(b, lines, expected);
+        result = {
+          usage: m.usage,
+          delivered,
+          listRequests: listRequests(b),
+          catchUp: trafficSince(b.proxy.traffic(), start),
+          warnings: m.warnings,
+        };
+        start = b.proxy.traffic();
+        lines = (await b.lines()).total;
+        b.stack.simulator.log.clear();
+      } else if (m.phase === 'warm') {
+        const traffic = trafficSince(b.proxy.traffic(), start);
+        const delivered = (await b.lines()).total - lines;
+        result.warm = { ...traffic, wallMs: m.usage.wallMs, delivered, listRequests: listRequests(b) };
+        result.maxRssBytes = m.maxRssBytes;
+        result.warnings = m.warnings;
+      }
+    },
+    profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir],
+  );
+  if (result.warm === undefined || result.catchUp === undefined) throw new Error('the product run did not finish');
+  return result as ProductRun;
+}
+
+const rate = (r: Run): number => r.delivered / (r.usage.wallMs / 1000);
+const cpuPerEvent = (r: Run): number => r.usage.cpuMs / 1000 / r.delivered;
+const idle = (r: Run): number => 1 - r.usage.cpuMs / r.usage.wallMs;
+const queued = (r: Run): number => r.usage.runQueueMs / r.usage.wallMs;
+
+export async function e2eReport(o: E2eOptions): Promise<Record<string, unknown>> {
+  const loadAtStart = loadavg();
+  const setupStart = performance.now();
+  const b = await startBenchStack(o.records, o.blobs);
+  const setupMs = performance.now() - setupStart;
+  const fetches: Run[] = [];
+  const raws: Run[] = [];
+  const products: ProductRun[] = [];
+  let invalidLines: number;
+  try {
+    // Renders every blob body once in the simulator, so no measured run pays for it.
+    await pipeRun(b, 'fetch', o.records);
+    for (let r = 0; r < o.rounds; r++) {
+      fetches.push(await pipeRun(b, 'fetch', o.records));
+      const order = r % 2 === 0 ? (['raw', 'product'] as const) : (['product', 'raw'] as const);
+      for (const mode of order) {
+        if (mode === 'raw') raws.push(await pipeRun(b, 'raw', o.records));
+        else products.push(await productRun(b, r, o.records, o.profileDir));
+      }
+    }
+    invalidLines = (await b.lines()).invalid;
+  } finally {
+    await b.close();
+  }
+  const coldStart = o.coldStart ? await measureColdStart() : undefined;
+  const m = <T>(runs: T[], f: (r: T) => number): number => median(runs.map(f));
+  const product = { rate: m(products, rate), cpu: m(products, cpuPerEvent) };
+  const raw = { rate: m(raws, rate), cpu: m(raws, cpuPerEvent) };
+  const serving = m(fetches, rate);
+  const perMillion = (f: (p: ProductRun) => number) => Math.round(m(products, (p) => (f(p) / p.delivered) * 1e6));
+  return {
+    config: {
+      records: o.records,
+      blobs: o.blobs,
+      rounds: o.rounds,
+      contentType: CONTENT_TYPE,
+      setupMs: round(setupMs),
+    },
+    delivered: { product: products.map((p) => p.delivered), raw: raws.map((r) => r.delivered) },
+    eventsPerSecond: { product: round(product.rate), raw: round(raw.rate), ratio: round(product.rate / raw.rate) },
+    cpuSecondsPerEvent: { product: round(product.cpu), raw: round(raw.cpu), ratio: round(product.cpu / raw.cpu) },
+    idleShareOfWall: { product: round(m(products, idle)), raw: round(m(raws, idle)) },
+    runQueueWaitShareOfWall: { product: round(m(products, queued)), raw: round(m(raws, queued)) },
+    wallSeconds: {
+      product: round(m(products, (p) => p.usage.wallMs / 1000)),
+      raw: round(m(raws, (r) => r.usage.wallMs / 1000)),
+    },
+    peakRssBytes: { product: m(products, (p) => p.maxRssBytes), raw: m(raws, (r) => r.maxRssBytes) },
+    blobStorage: {
+      bytesWrittenPerMillionRecords: perMillion((p) => p.catchUp.bytesWritten),
+      bytesReadPerMillionRecords: perMillion((p) => p.catchUp.bytesRead),
+      requestsPerMillionRecords: perMillion((p) => p.catchUp.requests),
+      warmInvocation: {
+        bytesRead: m(products, (p) => p.warm.bytesRead),
+        bytesWritten: m(products, (p) => p.warm.bytesWritten),
+        requests: m(products, (p) => p.warm.requests),
+        wallSeconds: round(m(products, (p) => p.warm.wallMs / 1000)),
+        eventsDelivered: m(products, (p) => p.warm.delivered),
+      },
+    },
+    listRequestsPerContentType7DayCatchUp: {
+      product: m(products, (p) => p.listRequests),
+      productWarm: m(products, (p) => p.warm.listRequests),
+      raw: m(raws, (r) => r.listRequests),
+    },
+    simulator: { servingEventsPerSecond: round(serving), overProductRate: round(serving / product.rate) },
+    coldStart: coldStart === undefined ? null : { ...coldStart, importMs: round(coldStart.importMs) },
+    collectorWarnings: products.reduce((n, p) => n + p.warnings, 0),
+    invalidLines,
+    machine: {
+      node: process.version,
+      cpus: cpus().length,
+      loadAverageAtStart: loadAtStart.map((l) => round(l)),
+      loadAverageAtEnd: loadavg().map((l) => round(l)),
+    },
+  };
+}
