@@ -151,7 +151,10 @@ export class ManagementClient {
       const splitter = new JsonArraySplitter();
       return {
         async chunk(data: Buffer) {
-          for (const record of splitter.push(data)) await onRecord(record);
+          for (const record of splitter.push(data)) {
+            const queued = onRecord(record);
+            if (queued !== undefined) await queued;
+          }
         },
         end: () => splitter.end(),
       };

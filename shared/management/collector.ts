@@ -154,7 +154,7 @@ async function processBlobs(
   run: ManagementRun,
   blobs: readonly ContentBlob[],
   state: RunState,
-  onRecord: (raw: string) => Promise<boolean>,
+  onRecord: (raw: string) => boolean | Promise<boolean>,
   pipeline: DeliveryPipeline,
   checkpoint: () => Promise<void>,
 ): Promise<boolean> {

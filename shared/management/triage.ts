@@ -25,7 +25,7 @@ export type BlobOutcome =
 export async function fetchBlob(
   client: ManagementClient,
   blob: ContentBlob,
-  onRecord: (raw: string) => Promise<void>,
+  onRecord: (raw: string) => void | Promise<void>,
   pipeline: Pick<DeliveryPipeline, 'stopped'>,
   now: Date = new Date(),
 ): Promise<BlobOutcome> {
@@ -47,15 +47,19 @@ export async function fetchBlob(
  */
 export function countRecords(
   contentId: string,
-  onRecord: (raw: string) => Promise<boolean>,
-): { counts: BlobTrace; onRecord: (raw: string) => Promise<void> } {
+  onRecord: (raw: string) => boolean | Promise<boolean>,
+): { counts: BlobTrace; onRecord: (raw: string) => void | Promise<void> } {
   const counts: BlobTrace = { contentId, records: 0, duplicates: 0, bytes: 0 };
+  const count = (isNew: boolean): void => {
+    if (!isNew) counts.duplicates += 1;
+  };
   return {
     counts,
-    onRecord: async (raw) => {
+    onRecord: (raw) => {
       counts.records += 1;
       counts.bytes += Buffer.byteLength(raw);
-      if (!(await onRecord(raw))) counts.duplicates += 1;
+      const isNew = onRecord(raw);
+      return typeof isNew === 'boolean' ? count(isNew) : isNew.then(count);
     },
   };
 }

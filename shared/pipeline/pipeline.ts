@@ -81,14 +81,16 @@ export class DeliveryPipeline {
 
   /**
    * The intake for a reader: each item is queued by `queue` (dedupe, tag, `add`) in one synchronous step with the
-   * check that the pipeline still runs; a full batch then starts its delivery, after waiting for the one ahead.
+   * check that the pipeline still runs; a full batch then starts its delivery, after waiting for the one ahead. Most
+   * items need no wait, and then the result comes back synchronously: at tens of thousands of records a second, a
+   * promise per record was a measurable share of the CPU.
    */
-  intake<T, R>(queue: (item: T) => R): (item: T) => Promise<R> {
-    return async (item) => {
+  intake<T, R>(queue: (item: T) => R): (item: T) => R | Promise<R> {
+    return (item) => {
       if (this.#stopped !== undefined) throw this.#stopped.error;
       const result = queue(item);
-      await this.spillIfFull();
-      return result;
+      if (this.#outbox.bytes < this.#spillBytes) return result;
+      return this.spillIfFull().then(() => result);
     };
   }
 
