@@ -63,7 +63,7 @@ export function openDevoConnection(
       // Under TLS the connection reports failures through the TLS socket; the wrapped TCP socket must not crash
       // the process with an unhandled 'error' of its own.
       if (socket !== tcp) tcp.on('error', () => undefined);
-      resolve(new DevoConnection(socket, target, timeouts, info, sawTicket));
+      resolve(new DevoConnection(socket, tcp, target, timeouts, info, sawTicket));
     };
 
     tcp.on('error', fail);

@@ -29,6 +29,14 @@ interface Waiter {
  * An open connection carrying framed bytes. Devo never answers on the syslog channel, so the only evidence that it
  * read our bytes is an orderly close of its side after we half-close ours: `confirm()`.
  *
+ * Under TLS that close is the server's close_notify, a record that comes after our half-close. Node reports a bare end
+ * of stream the same way, and a reset that lands just before our half-close reads as one: the kernel hands the reset
+ * to our close_notify write, whose error Node drops once it is shutting down, and the socket then reads as ended. So
+ * a TLS close counts only if the TCP socket read bytes after our half-close. Those bytes are taken for the record:
+ * a session ticket still unread at our half-close would pass too, and cannot be told apart from a ticket sent with
+ * the close_notify in one read without reading the records. Plain TCP needs no such check: nothing is written after
+ * our FIN, so a reset there is read as a reset.
+ *
  * TLS 1.3 lets the client finish its handshake before the server has judged the client certificate; a server that
  * refuses it may simply close. Until the server's verdict is in (a session ticket arrives, which servers send after
  * accepting the client's Finished, or a short wait scaled to the handshake time passes), an EOF or reset is reported
@@ -37,6 +45,11 @@ interface Waiter {
  */
 export class DevoConnection {
   readonly socket: Socket;
+  /** The TCP socket, under TLS the one beneath `socket`: its byte count includes records that carry no data. */
+  readonly #transport: Socket;
+  readonly #tls: boolean;
+  /** The transport's byte count at our half-close. */
+  #readAtHalfClose = 0;
   readonly endpoint: string;
   readonly info: ConnectionInfo;
   readonly openedAt = Date.now();
@@ -52,8 +65,17 @@ export class DevoConnection {
   #drain: Waiter | null = null;
   #close: Waiter | null = null;
 
-  constructor(socket: Socket, target: DevoTarget, timeouts: ConnectionTimeouts, info: ConnectionInfo, ticket: boolean) {
+  constructor(
+    socket: Socket,
+    transport: Socket,
+    target: DevoTarget,
+    timeouts: ConnectionTimeouts,
+    info: ConnectionInfo,
+    ticket: boolean,
+  ) {
     this.socket = socket;
+    this.#transport = transport;
+    this.#tls = target.secureContext !== null;
     this.endpoint = target.endpoint;
     this.info = info;
     this.#timeouts = timeouts;
@@ -63,6 +85,9 @@ export class DevoConnection {
     socket.on('end', () => {
       this.#peerEnded = true;
       if (!this.#ended) this.#fail(this.#lost('closed the connection before we finished sending'));
+      else if (this.#tls && this.#transport.bytesRead <= this.#readAtHalfClose) {
+        this.#fail(this.#lost('ended the connection without a TLS close_notify (a reset or a cut connection)'));
+      }
     });
     socket.on('close', () => {
       this.#closed = true;
@@ -130,6 +155,7 @@ export class DevoConnection {
       this.#close = { resolve, reject, timer };
     });
     this.#ended = true;
+    this.#readAtHalfClose = this.#transport.bytesRead;
     this.socket.end();
     return closed;
   }

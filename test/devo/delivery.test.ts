@@ -57,6 +57,28 @@ describe('Devo delivery and connection lifecycle', () => {
     });
   }
 
+  // The receiver holds the shared thread past the sender's TLS settle wait, then resets: the sender's next step is its
+  // half-close, written onto the reset connection before it reads its socket again. Node reports no error for that
+  // write, and the socket then reads as a plain end of stream, with no close_notify from the server. The settle wait
+  // (100 to 400 ms) outlasts the gap between the sender's write and the receiver's read even on a loaded machine; the
+  // hold outlasts the settle wait.
+  it('does not take a reset just before its half-close for the server confirming', async () => {
+    const r = await receiverWith({ faults: { dropAfterBytes: 1_000, dropConnections: 1, holdBeforeDropMs: 500 } });
+    const sender = senderFor(r, { tlsSettleMaxMs: 400 });
+    const count = 50;
+    for (let i = 0; i < count; i++) sender.send('my.app.test.reset', JSON.stringify({ i, pad: 'p'.repeat(100) }));
+    await sender.flush();
+    assertComplete(r, 'my.app.test.reset', count);
+    assert.deepEqual(
+      r.rawConnections.map((c) => c.dropped),
+      [true, false],
+    );
+    const stats = sender.stats();
+    assert.equal(stats.failures, 1);
+    assert.equal(stats.resentLines, count);
+    assert.equal(stats.confirmedLines, count);
+  });
+
   // The tests below move Date by hand (timers and sockets stay real): a connection is idle or old exactly when the
   // sender's clock says so, however long the machine takes between two sends. The timeout ends a test whose wait
   // on the receiver (which reads the frozen Date) would otherwise never give up.

@@ -57,6 +57,11 @@ export interface DevoReceiverFaults {
   /** …for the first K connections (default 1). */
   dropConnections?: number;
   /**
+   * Busy-wait this long before each such reset. The receiver shares the sender's thread, so the reset lands while the
+   * sender cannot read its socket, as when a loaded machine delays the sender.
+   */
+  holdBeforeDropMs?: number;
+  /**
    * Also reset every Nth connection (N, 2N, 3N… in accept order, so the pattern is the same on every run): after
    * `dropAfterBytes` bytes when that is set, otherwise as soon as it is accepted, before reading anything.
    */
@@ -304,6 +309,8 @@ export async function startDevoReceiver(options: DevoReceiverOptions = {}): Prom
         accept(chunk.subarray(0, dropAt - rec.bytes));
         rec.dropped = true;
         finish();
+        const until = performance.now() + (faults.holdBeforeDropMs ?? 0);
+        while (performance.now() < until);
         // A reset (not a FIN) so the client cannot mistake the drop for an orderly close.
         if (raw.destroyed) socket.destroy();
         else raw.resetAndDestroy();
@@ -314,7 +321,8 @@ export async function startDevoReceiver(options: DevoReceiverOptions = {}): Prom
     socket.on('end', () => {
       rec.endedByClient = true;
       finish();
-      if (!faults.ignoreHalfClose) socket.end();
+      // A dropped connection never answers: the reset is the only end the client may see.
+      if (!faults.ignoreHalfClose && !rec.dropped) socket.end();
     });
     socket.on('close', () => {
       rec.closed = true;
