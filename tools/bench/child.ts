@@ -65,6 +65,21 @@ const logger: Logger = {
   },
 };
 
+/**
+ * This process's own peak resident memory. Not `resourceUsage().maxRSS`: Linux carries the high-water mark of the
+ * forked copy of the parent over the exec, so it reports at least the parent's size at the fork (the bench's
+ * simulator holds every blob), whatever the child itself used. VmHWM belongs to the exec'd image alone.
+ */
+function peakRssBytes(): number {
+  try {
+    const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (hwm !== null) return Number(hwm[1]) * 1024;
+  } catch {
+    // Not Linux: fall back to what the platform reports.
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
+
 const job = JSON.parse((await nextMessage()) as string) as ChildJob;
 if (job.mode === 'product') {
   // Imported here so the pipe runs are not charged with the product's modules.
@@ -74,12 +89,12 @@ if (job.mode === 'product') {
   await send({ phase: 'catch-up', usage: catchUp.usage, stats: catchUp.value, warnings });
   await nextMessage();
   const warm = await measured(run);
-  const maxRssBytes = process.resourceUsage().maxRSS * 1024;
+  const maxRssBytes = peakRssBytes();
   await send({ phase: 'warm', usage: warm.usage, stats: warm.value, maxRssBytes, warnings });
 } else {
   const pipe = job.mode === 'raw' ? job.pipe : { ...job.pipe, devo: undefined };
   const { value, usage } = await measured(() => runPipe(pipe));
-  const maxRssBytes = process.resourceUsage().maxRSS * 1024;
+  const maxRssBytes = peakRssBytes();
   await send({ phase: 'done', usage, records: value.records, listRequests: value.listRequests, maxRssBytes });
 }
 process.disconnect();
