@@ -18,8 +18,14 @@ export function collectProcess(stack: LocalStack, name: string, env: Record<stri
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, output: () => output };
+  let done = false;
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      done = true;
+      resolve(code);
+    }),
+  );
+  return { child, exited, hasExited: () => done, output: () => output };
 }
 
 /** What the receiver held when the process died. */
@@ -43,21 +49,11 @@ export interface Kill {
 export async function killMidDelivery(stack: LocalStack, name: string, env: Env = {}): Promise<Kill> {
   const { container } = await stateOf(stack);
   const filter = container.getBlobClient(`${name}.bloom`);
-  const child = spawn(process.execPath, ['tools/collect.ts', name], {
-    cwd: repo,
-    env: { PATH: process.env.PATH ?? '', ...(testEnv(stack, env) as Record<string, string>) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  let exited = false;
-  const exit = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  void exit.then(() => (exited = true));
+  const { child, exited: exit, hasExited, output } = collectProcess(stack, name, env as Record<string, string>);
   const until = async (what: string, condition: () => boolean | Promise<boolean>): Promise<void> => {
     const deadline = Date.now() + 120_000;
     while (!(await condition())) {
-      assert.ok(!exited, `the run ended before ${what}: ${output}`);
+      assert.ok(!hasExited(), `the run ended before ${what}: ${output()}`);
       assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }

@@ -1,17 +1,14 @@
 /** Listing windows against the simulator: what a catch-up costs in list calls, and where a killed run resumes. */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { apiTime } from '../../shared/management/client.ts';
 import { CURSOR_VERSION, type ManagementCursor } from '../../shared/management/cursor.ts';
 import { invokeManagementFunction } from '../../shared/management/invoke.ts';
 import type { LocalStack } from '../../tools/local/stack.ts';
 import { assertDelivered, recordingLogger, testEnv, withStack } from './helpers.ts';
-import { assertResumedExactly, type Kill } from './kill.ts';
+import { assertResumedExactly, collectProcess, type Kill } from './kill.ts';
 import { expireLockOf, stateOf } from './state.ts';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const wholeSecond = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString();
@@ -113,23 +110,13 @@ async function killOnceCursorSaved(
   env: Record<string, string>,
   windowStart: string,
 ): Promise<{ kill: Kill; saved: ManagementCursor }> {
-  const child = spawn(process.execPath, ['tools/collect.ts', 'auditGeneral'], {
-    cwd: repo,
-    env: { PATH: process.env.PATH ?? '', ...(testEnv(stack, env) as Record<string, string>) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  let exited = false;
-  const exit = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  void exit.then(() => (exited = true));
+  const { child, exited: exit, hasExited, output } = collectProcess(stack, 'auditGeneral', env);
   const deadline = Date.now() + 180_000;
   let saved: ManagementCursor | undefined;
   for (;;) {
     saved = await loadCursor(stack);
     if (saved !== undefined && saved.position > windowStart) break;
-    assert.ok(!exited, `the run ended before it saved a cursor inside the window: ${output}`);
+    assert.ok(!hasExited(), `the run ended before it saved a cursor inside the window: ${output()}`);
     assert.ok(Date.now() < deadline, 'timed out waiting for a cursor inside the window');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
