@@ -39,6 +39,11 @@ export class LineBatcher {
     return this.#lines.bytes;
   }
 
+  /** The size of the chunks it makes: lines framed elsewhere are packed the same way. */
+  get chunkBytes(): number {
+    return this.#gzip ? this.#o.gzipMemberBytes : PLAIN_CHUNK_BYTES;
+  }
+
   get lines(): number {
     return this.#lines.lines;
   }
@@ -81,14 +86,20 @@ export class LineBatcher {
    * trip and a new zlib stream per member dominate.
    */
   #cutMember(): void {
+    const member = this.wireChunk({ data: this.#lines.view(), lines: this.#lines.lines });
+    this.#lines.reset();
+    this.#emit(member);
+  }
+
+  /** Lines framed elsewhere (whole lines, about one member's worth) as they go on the wire: as is, or one member. */
+  wireChunk(lines: Chunk): Chunk {
+    if (!this.#gzip) return lines;
     const started = performance.now();
-    const data = gzipSync(this.#lines.view(), { level: this.#o.gzipLevel });
+    const data = gzipSync(lines.data, { level: this.#o.gzipLevel });
     this.#counters.compressMs += performance.now() - started;
     this.#counters.gzipMembers++;
     this.#counters.compressedBytes += data.length;
-    const lines = this.#lines.lines;
-    this.#lines.reset();
-    this.#emit({ data, lines });
+    return { data, lines: lines.lines };
   }
 
   #armAgeTimer(ms: number): void {

@@ -3,6 +3,7 @@ import { LineBatcher } from './batcher.ts';
 import { openDevoConnection } from './connect.ts';
 import type { ConnectionTimeouts, DevoConnection } from './connection.ts';
 import { DevoError } from './errors.ts';
+import type { FramedBatch } from './framed-lines.ts';
 import { escapeLineBreaks, framePrefix, hasLineBreak, validateDevoTag } from './framing.ts';
 import { resolveDevoOptions, type DevoSenderOptions, type ResolvedDevoOptions } from './options.ts';
 import { RetainedChunks } from './retained.ts';
@@ -96,6 +97,33 @@ export class DevoSender {
     entry.bytes += bytes;
     if (!this.#gzip) this.#schedulePump();
     return this.#unwrittenBytes() < this.#o.highWaterBytes;
+  }
+
+  /** The framed prefix of a tag's lines, cached; throws `DEVO_TAG_INVALID` for a tag Devo would not accept. */
+  prefix(tag: string): Buffer {
+    return (this.#tags.get(tag) ?? this.#addTag(tag)).prefix;
+  }
+
+  /** Lines framed elsewhere should come in chunks of about this size (see `sendFramed`). */
+  get chunkBytes(): number {
+    return this.#lines.chunkBytes;
+  }
+
+  /**
+   * Takes lines already framed with `prefix()` in chunks of about `chunkBytes`, behind everything sent before, with
+   * the same delivery guarantee as `send`. The lines are already in memory, so there is no high-water wait.
+   */
+  sendFramed(batch: FramedBatch): void {
+    if (this.#closing !== null) throw new DevoError('DEVO_SENDER_CLOSED', 'sendFramed() called after close()');
+    if (batch.lines === 0) return;
+    this.#lines.cut();
+    for (const [tag, counts] of batch.tags) {
+      const entry = this.#tags.get(tag) ?? this.#addTag(tag);
+      entry.events += counts.events;
+      entry.bytes += counts.bytes;
+    }
+    for (const chunk of batch.chunks) this.#retained.push(this.#lines.wireChunk(chunk));
+    this.#schedulePump();
   }
 
   /** Resolves once the unwritten backlog is below half the high-water mark; rejects if the writer gave up. */

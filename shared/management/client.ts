@@ -142,10 +142,10 @@ export class ManagementClient {
   }
 
   /**
-   * Streams the records of one blob as their raw JSON text. A transient failure fetches the whole blob again, so
+   * Streams the records of one blob as their raw JSON bytes (views of the response chunks, never reused). A transient failure fetches the whole blob again, so
    * records of a failed attempt reach `onRecord` twice: the caller's dedupe filter drops the repeats.
    */
-  async fetchContent(blob: Pick<ContentBlob, 'contentUri'>, onRecord: (record: string) => void | Promise<void>) {
+  async fetchContent(blob: Pick<ContentBlob, 'contentUri'>, onRecord: (record: Buffer) => void | Promise<void>) {
     const url = this.#ownUrl('fetch content', blob.contentUri);
     await this.#call('fetch content', { url }, undefined, () => {
       const splitter = new JsonArraySplitter();

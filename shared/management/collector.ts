@@ -154,7 +154,7 @@ async function processBlobs(
   run: ManagementRun,
   blobs: readonly ContentBlob[],
   state: RunState,
-  onRecord: (raw: string) => boolean | Promise<boolean>,
+  onRecord: (raw: Buffer) => boolean | Promise<boolean>,
   pipeline: DeliveryPipeline,
   checkpoint: () => Promise<void>,
 ): Promise<boolean> {

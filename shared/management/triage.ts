@@ -25,7 +25,7 @@ export type BlobOutcome =
 export async function fetchBlob(
   client: ManagementClient,
   blob: ContentBlob,
-  onRecord: (raw: string) => void | Promise<void>,
+  onRecord: (raw: Buffer) => void | Promise<void>,
   pipeline: Pick<DeliveryPipeline, 'stopped'>,
   now: Date = new Date(),
 ): Promise<BlobOutcome> {
@@ -42,13 +42,13 @@ export async function fetchBlob(
 }
 
 /**
- * Counts what one blob brings through a record intake (records, duplicates, characters' bytes), for its debug trace.
+ * Counts what one blob brings through a record intake (records, duplicates, bytes), for its debug trace.
  * Counted per blob rather than from the run's statistics, which concurrent fetches share.
  */
 export function countRecords(
   contentId: string,
-  onRecord: (raw: string) => boolean | Promise<boolean>,
-): { counts: BlobTrace; onRecord: (raw: string) => void | Promise<void> } {
+  onRecord: (raw: Buffer) => boolean | Promise<boolean>,
+): { counts: BlobTrace; onRecord: (raw: Buffer) => void | Promise<void> } {
   const counts: BlobTrace = { contentId, records: 0, duplicates: 0, bytes: 0 };
   const count = (isNew: boolean): void => {
     if (!isNew) counts.duplicates += 1;
@@ -57,7 +57,7 @@ export function countRecords(
     counts,
     onRecord: (raw) => {
       counts.records += 1;
-      counts.bytes += Buffer.byteLength(raw);
+      counts.bytes += raw.length;
       const isNew = onRecord(raw);
       return typeof isNew === 'boolean' ? count(isNew) : isNew.then(count);
     },

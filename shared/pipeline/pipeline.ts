@@ -4,7 +4,7 @@ import type { RunStatistics } from '../telemetry/statistics.ts';
 import type { CheckpointTrace } from '../telemetry/traces.ts';
 import { deliverBatch, Outbox, type Batch, type EventSink } from './outbox.ts';
 
-/** Default amount of waiting events (characters) that triggers a delivery. */
+/** Default amount of waiting events (bytes of framed lines) that triggers a delivery. */
 export const SPILL_BYTES = 8_000_000;
 
 export interface PipelineOptions {
@@ -13,7 +13,7 @@ export interface PipelineOptions {
   /** Records what was queued; saved after every confirmed delivery. */
   filter: PersistedFilter;
   stats: RunStatistics;
-  /** Deliver (and save the filter) whenever this many characters of events wait. */
+  /** Deliver (and save the filter) whenever this many bytes of framed events wait. */
   spillBytes?: number;
   /** Aborts when the function's lease is lost: from then on no delivery and no state write starts. */
   signal?: AbortSignal;
@@ -49,7 +49,7 @@ export const PIPELINE_STOPPED = 'PIPELINE_STOPPED';
  */
 export class DeliveryPipeline {
   readonly #o: PipelineOptions;
-  readonly #outbox = new Outbox();
+  readonly #outbox: Outbox;
   readonly #spillBytes: number;
   /** The last delivery started; the next one runs after it. */
   #tail: Promise<void> = Promise.resolve();
@@ -62,6 +62,7 @@ export class DeliveryPipeline {
 
   constructor(options: PipelineOptions) {
     this.#o = options;
+    this.#outbox = new Outbox(options.sink);
     this.#spillBytes = options.spillBytes ?? SPILL_BYTES;
   }
 
@@ -69,7 +70,7 @@ export class DeliveryPipeline {
     return this.#o.filter.filter;
   }
 
-  /** Characters of events queued and not yet taken by a delivery. */
+  /** Bytes of framed events queued and not yet taken by a delivery. */
   get pendingBytes(): number {
     return this.#outbox.bytes;
   }
@@ -94,8 +95,11 @@ export class DeliveryPipeline {
     };
   }
 
-  /** Queues one event; `eventTime` (ms since epoch) feeds the delivery lag once Devo confirmed it. */
-  add(tag: string, message: string, eventTime?: number): void {
+  /**
+   * Queues one event, a record's UTF-8 bytes or text; `eventTime` (ms since epoch) feeds the delivery lag once Devo
+   * confirmed it.
+   */
+  add(tag: string, message: string | Uint8Array, eventTime?: number): void {
     this.#outbox.add(tag, message);
     if (eventTime !== undefined && !Number.isNaN(eventTime) && !(eventTime <= (this.#newestQueued ?? -Infinity))) {
       this.#newestQueued = eventTime;
@@ -175,7 +179,7 @@ export class DeliveryPipeline {
   }
 
   async #deliver(batch: Batch, newest: number | undefined, saveFilter: FilterSave): Promise<void> {
-    if (batch.size > 0) {
+    if (batch.lines > 0) {
       this.#checkLease();
       const sent = await deliverBatch(batch, this.#o.sink);
       this.#o.stats.eventsSent += sent;

@@ -7,7 +7,8 @@ function split(text: string, size: number): string[] {
   const bytes = Buffer.from(text, 'utf8');
   const splitter = new JsonArraySplitter();
   const out: string[] = [];
-  for (let i = 0; i < bytes.length; i += size) out.push(...splitter.push(bytes.subarray(i, i + size)));
+  for (let i = 0; i < bytes.length; i += size)
+    out.push(...splitter.push(bytes.subarray(i, i + size)).map((r) => r.toString('utf8')));
   splitter.end();
   return out;
 }

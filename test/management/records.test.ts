@@ -6,23 +6,24 @@ import { createRecordSink, isRecordRejected, leadingFields } from '../../shared/
 import { tagForWorkload } from '../../shared/management/content-types.ts';
 import { createObfuscator } from '../../shared/telemetry/obfuscate.ts';
 import { emptyStatistics } from '../../shared/telemetry/statistics.ts';
+import { lineSink } from '../support/line-sink.ts';
 
+const framer = lineSink(() => {});
 const settings = { capacity: 1000, bufferSize: 10, errorRate: 1e-6 };
 
 /** Collects what the outbox would hand to Devo. */
 async function sent(outbox: Outbox): Promise<[string, string][]> {
   const lines: [string, string][] = [];
-  await deliverBatch(outbox.take(), {
-    send: (tag, message) => lines.push([tag, message]) > 0,
-    ready: async () => {},
-    flush: async () => {},
-  });
+  await deliverBatch(
+    outbox.take(),
+    lineSink((tag, message) => lines.push([tag, message])),
+  );
   return lines;
 }
 
 describe('record sink', () => {
   it('queues new records under their Workload table and drops duplicates', async () => {
-    const outbox = new Outbox();
+    const outbox = new Outbox(framer);
     const stats = emptyStatistics();
     const sink = createRecordSink({
       filter: DedupeFilter.create(settings, 1),
@@ -31,14 +32,14 @@ describe('record sink', () => {
       obfuscate: undefined,
     });
     const a = '{"Id":"a","Workload":"MicrosoftTeams","CreationTime":"2026-11-20T10:00:00"}';
-    sink(a);
-    sink(a);
+    sink(Buffer.from(a));
+    sink(Buffer.from(a));
     assert.deepEqual(await sent(outbox), [['cloud.office365.management.microsoftteams', a]]);
     assert.deepEqual([stats.eventsReceived, stats.duplicates], [2, 1]);
   });
 
   it('sends a record that is not valid JSON as received, to the unknown table', async () => {
-    const outbox = new Outbox();
+    const outbox = new Outbox(framer);
     const sink = createRecordSink({
       filter: DedupeFilter.create(settings, 1),
       pipeline: outbox,
@@ -46,7 +47,7 @@ describe('record sink', () => {
       obfuscate: undefined,
     });
     const broken = '{"Id":"x","Flag":tru}';
-    sink(broken);
+    sink(Buffer.from(broken));
     assert.deepEqual(await sent(outbox), [['cloud.office365.management.unknown', broken]]);
   });
 
@@ -54,16 +55,49 @@ describe('record sink', () => {
     const filter = DedupeFilter.create(settings, 1);
     const sink = createRecordSink({
       filter,
-      pipeline: new Outbox(),
+      pipeline: new Outbox(framer),
       stats: emptyStatistics(),
       obfuscate: createObfuscator(['UserId'], 'k'.repeat(16)),
     });
     const broken = '{"UserId":"alice@contoso.com","Flag":tru}';
     assert.throws(
-      () => sink(broken),
+      () => sink(Buffer.from(broken)),
       (err) => isRecordRejected(err),
     );
     assert.equal(filter.has(broken), false);
+  });
+
+  it('sends bytes that are not UTF-8 as text with U+FFFD, under the digest of that text', async () => {
+    const outbox = new Outbox(framer);
+    const filter = DedupeFilter.create(settings, 1);
+    const sink = createRecordSink({ filter, pipeline: outbox, stats: emptyStatistics(), obfuscate: undefined });
+    const bytes = Buffer.concat([
+      Buffer.from('{"Id":"z","Workload":"Exchange","S":"'),
+      Buffer.from([0xff]),
+      Buffer.from('"}'),
+    ]);
+    assert.equal(sink(bytes), true);
+    const text = '{"Id":"z","Workload":"Exchange","S":"\ufffd"}';
+    assert.deepEqual(await sent(outbox), [['cloud.office365.management.exchange', text]]);
+    assert.equal(filter.has(text), true, 'the digest is the one of the text sent');
+    assert.equal(sink(Buffer.from(text)), false, 'the same record as valid UTF-8 is its duplicate');
+  });
+
+  it('keeps a record with a raw line break on one line', async () => {
+    const outbox = new Outbox(framer);
+    const sink = createRecordSink({
+      filter: DedupeFilter.create(settings, 1),
+      pipeline: outbox,
+      stats: emptyStatistics(),
+      obfuscate: undefined,
+    });
+    // Raw CR and LF bytes inside a string: not valid JSON, but they must not split the event on Devo's side.
+    sink(Buffer.from('{"Id":"n","Workload":"Exchange","S":"a\nb\r"}'));
+    sink(Buffer.from('{"Id":"m","Workload":"Exchange","S":"a\r\nb"}'));
+    assert.deepEqual(
+      (await sent(outbox)).map(([, message]) => message),
+      ['{"Id":"n","Workload":"Exchange","S":"a\\nb\\r"}', '{"Id":"m","Workload":"Exchange","S":"a\\r\\nb"}'],
+    );
   });
 });
 
@@ -81,14 +115,14 @@ describe('leading fields', () => {
   });
 
   it('tags a record by its top-level Workload even when a nested object comes first', async () => {
-    const outbox = new Outbox();
+    const outbox = new Outbox(framer);
     const sink = createRecordSink({
       filter: DedupeFilter.create(settings, 1),
       pipeline: outbox,
       stats: emptyStatistics(),
       obfuscate: undefined,
     });
-    sink('{"X":{"Workload":"SharePoint"},"Workload":"Exchange","CreationTime":"2026-11-20T10:01:02"}');
+    sink(Buffer.from('{"X":{"Workload":"SharePoint"},"Workload":"Exchange","CreationTime":"2026-11-20T10:01:02"}'));
     assert.equal((await sent(outbox))[0]?.[0], tagForWorkload('Exchange'));
   });
 });

@@ -8,6 +8,7 @@ import type { CursorStore } from '../../shared/state/index.ts';
 import { memoryBlobStore } from '../support/memory-blob-store.ts';
 import { silentLogger } from '../../shared/telemetry/logger.ts';
 import { emptyStatistics } from '../../shared/telemetry/statistics.ts';
+import { lineSink } from '../support/line-sink.ts';
 
 const DAY = 86_400_000;
 
@@ -37,7 +38,7 @@ const config = {
   dedupe: { capacity: 10_000, bufferSize: 100, errorRate: 1e-6 },
 } as unknown as MessageTraceConfig;
 
-const sink: EventSink = { send: () => true, ready: async () => {}, flush: async () => {} };
+const sink: EventSink = lineSink(() => {});
 
 describe('message trace windows', () => {
   it('requests rows up to exactly now − MESSAGE_TRACE_DELAY_SECONDS, in whole seconds, and never past it', async () => {

@@ -4,6 +4,7 @@ import { DedupeFilter } from '../../shared/dedupe/index.ts';
 import type { DedupeSettings } from '../../shared/config/index.ts';
 import type { PersistedFilter } from '../../shared/state/index.ts';
 import { memoryBlobStore } from '../support/memory-blob-store.ts';
+import { lineSink } from '../support/line-sink.ts';
 import { DeliveryPipeline, type EventSink } from '../../shared/pipeline/index.ts';
 import { emptyStatistics } from '../../shared/telemetry/statistics.ts';
 
@@ -26,20 +27,23 @@ function freshFilter(name: string, settings: DedupeSettings): PersistedFilter {
 /** What happened, in order: each send, each confirmation, each state write. */
 function harness(options: { devoDown?: boolean } = {}) {
   const events: string[] = [];
-  const sink: EventSink = {
-    send: (tag, message) => events.push(`send ${message}`) > 0,
-    ready: async () => {},
-    flush: async () => {
+  const hooks = {
+    onLine: (_tag: string, message: string): unknown => events.push(`send ${message}`),
+    flush: async (): Promise<void> => {
       if (options.devoDown === true) throw new Error('Devo unreachable');
       events.push('confirm');
     },
   };
+  const sink: EventSink = lineSink(
+    (tag, message) => hooks.onLine(tag, message),
+    () => hooks.flush(),
+  );
   // Journal and generation blobs are reported under the state's own name.
   const blobs = memoryBlobStore((what) => events.push(what.replace(/\.[0-9a-f]{8}\..*$/, '')));
   const stats = emptyStatistics();
   const filter = freshFilter('f.bloom', { capacity: 1000, bufferSize: 10, errorRate: 1e-6 });
   const progress = () => async () => void events.push('progress');
-  return { events, sink, blobs, stats, filter, progress };
+  return { events, sink, hooks, blobs, stats, filter, progress };
 }
 
 describe('delivery pipeline', () => {
@@ -117,8 +121,8 @@ describe('delivery pipeline', () => {
     const onTheWire: string[] = [];
     let flushing = false;
     let queuedWhileFlushing = 0;
-    h.sink.send = (_tag, message) => onTheWire.push(message) > 0;
-    h.sink.flush = async () => {
+    h.hooks.onLine = (_tag, message) => onTheWire.push(message);
+    h.hooks.flush = async () => {
       flushing = true;
       await new Promise((resolve) => setTimeout(resolve, 5));
       for (const m of onTheWire.splice(0)) confirmed.add(m);
