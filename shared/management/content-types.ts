@@ -27,9 +27,20 @@ export const TAG_PREFIX = 'cloud.office365.management';
  * (`AzureActiveDirectory` → `azureactivedirectory`), as Devo's own table list names them.
  */
 export function tagForWorkload(workload: unknown): string {
-  const level = typeof workload === 'string' ? workload.toLowerCase().replace(/[^a-z0-9]/g, '') : '';
-  return `${TAG_PREFIX}.${level === '' ? 'unknown' : level}`;
+  if (typeof workload !== 'string') return UNKNOWN_TAG;
+  let tag = tags.get(workload);
+  if (tag === undefined) {
+    const level = workload.toLowerCase().replace(/[^a-z0-9]/g, '');
+    tag = level === '' ? UNKNOWN_TAG : `${TAG_PREFIX}.${level}`;
+    // A handful of workloads exist; the bound only guards against a feed that puts free text there.
+    if (tags.size < 256) tags.set(workload, tag);
+  }
+  return tag;
 }
+
+const UNKNOWN_TAG = `${TAG_PREFIX}.unknown`;
+/** Tags already made, by Workload: every record asks, and the same string back makes the sender's lookup cheap. */
+const tags = new Map<string, string>();
 
 /** Compares content types the way the API does not always spell them (`Audit.Sharepoint` vs `Audit.SharePoint`). */
 export const sameContentType = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();

@@ -97,8 +97,7 @@ function stringField(raw: Buffer, key: Buffer): { at: number; value: string } | 
   const from = at + key.length;
   const end = raw.indexOf(0x22, from);
   if (end < 0) return undefined;
-  const escape = raw.indexOf(0x5c, from);
-  if (escape >= 0 && escape < end) return undefined;
+  for (let i = from; i < end; i++) if (raw[i] === 0x5c) return undefined;
   return { at, value: raw.toString('utf8', from, end) };
 }
 
@@ -110,5 +109,12 @@ function firstNesting(raw: Buffer): number {
 }
 /** `CreationTime` is UTC but written without a zone (`2026-11-20T10:01:02`). */
 export function withUtcSuffix(time: string): string {
-  return /(Z|[+-]\d{2}:?\d{2})$/.test(time) ? time : `${time}Z`;
+  // Told by a few characters before any pattern is tried: this runs for every record.
+  const n = time.length;
+  if (time.charCodeAt(n - 1) === 0x5a) return time;
+  if (!isSign(time.charCodeAt(n - 6)) && !isSign(time.charCodeAt(n - 5))) return `${time}Z`;
+  return ZONE_OFFSET.test(time) ? time : `${time}Z`;
 }
+
+const ZONE_OFFSET = /[+-]\d{2}:?\d{2}$/;
+const isSign = (c: number): boolean => c === 0x2b || c === 0x2d;

@@ -13,6 +13,9 @@ export type EventSink = Pick<DevoSender, 'prefix' | 'chunkBytes' | 'sendFramed' 
 export class Outbox {
   readonly #framer: LineFramer;
   #lines: FramedLines;
+  /** The last tag and its prefix: runs of events mostly share one. */
+  #tag = '';
+  #prefix: Buffer = Buffer.alloc(0);
 
   constructor(framer: LineFramer) {
     this.#framer = framer;
@@ -21,7 +24,11 @@ export class Outbox {
 
   /** Queues one event: a record's UTF-8 bytes as received, or text. */
   add(tag: string, message: string | Uint8Array): void {
-    this.#lines.append(tag, this.#framer.prefix(tag), message);
+    if (tag !== this.#tag) {
+      this.#prefix = this.#framer.prefix(tag);
+      this.#tag = tag;
+    }
+    this.#lines.append(tag, this.#prefix, message);
   }
 
   /** Bytes of the framed lines waiting, to decide when to deliver. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DedupeFilter } from '../../shared/dedupe/index.ts';
 import { deliverBatch, Outbox } from '../../shared/pipeline/index.ts';
-import { createRecordSink, isRecordRejected, leadingFields } from '../../shared/management/records.ts';
+import { createRecordSink, isRecordRejected, leadingFields, withUtcSuffix } from '../../shared/management/records.ts';
 import { tagForWorkload } from '../../shared/management/content-types.ts';
 import { createObfuscator } from '../../shared/telemetry/obfuscate.ts';
 import { emptyStatistics } from '../../shared/telemetry/statistics.ts';
@@ -98,6 +98,24 @@ describe('record sink', () => {
       (await sent(outbox)).map(([, message]) => message),
       ['{"Id":"n","Workload":"Exchange","S":"a\\nb\\r"}', '{"Id":"m","Workload":"Exchange","S":"a\\r\\nb"}'],
     );
+  });
+});
+
+describe('event time', () => {
+  it('reads CreationTime as UTC unless it names its zone', () => {
+    const at = (t: string): number => Date.parse(withUtcSuffix(t));
+    assert.equal(at('2026-11-20T10:01:02'), Date.UTC(2026, 10, 20, 10, 1, 2));
+    assert.equal(at('2026-11-20T10:01:02.5'), Date.UTC(2026, 10, 20, 10, 1, 2, 500));
+    assert.equal(at('2026-11-20T10:01:02Z'), Date.UTC(2026, 10, 20, 10, 1, 2));
+    assert.equal(at('2026-11-20T10:01:02+01:00'), Date.UTC(2026, 10, 20, 9, 1, 2));
+    assert.equal(at('2026-11-20T10:01:02-0130'), Date.UTC(2026, 10, 20, 11, 31, 2));
+  });
+
+  it('tags the same Workload with the same tag, however it is spelled', () => {
+    assert.equal(tagForWorkload('AzureActiveDirectory'), 'cloud.office365.management.azureactivedirectory');
+    assert.equal(tagForWorkload('Azure Active-Directory'), tagForWorkload('AzureActiveDirectory'));
+    assert.equal(tagForWorkload('!!'), 'cloud.office365.management.unknown');
+    assert.equal(tagForWorkload(undefined), 'cloud.office365.management.unknown');
   });
 });
 

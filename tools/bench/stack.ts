@@ -15,6 +15,8 @@ export interface BenchStack {
   stack: LocalStack;
   proxy: BlobProxy;
   functionName: string;
+  /** A function whose feed stays empty: the product's worker is started with it (see child.ts). */
+  warmUpFunctionName: string;
   /** The collector's settings: the local stack's, with the blob endpoint behind the counting proxy. */
   env: Env;
   /** The raw pipe's settings, against the same simulator and receiver. */
@@ -59,7 +61,8 @@ export async function startBenchStack(records: number, blobs: number): Promise<B
   }
 
   const fn = MANAGEMENT_FUNCTIONS.find((f) => f.contentType === CONTENT_TYPE);
-  if (fn === undefined) throw new Error(`no function collects ${CONTENT_TYPE}`);
+  const idle = MANAGEMENT_FUNCTIONS.find((f) => f.contentType !== CONTENT_TYPE);
+  if (fn === undefined || idle === undefined) throw new Error(`no function collects ${CONTENT_TYPE}`);
   const connection = stack.env.AzureWebJobsStorage ?? '';
   const env: Env = {
     ...stack.env,
@@ -72,6 +75,7 @@ export async function startBenchStack(records: number, blobs: number): Promise<B
     stack,
     proxy,
     functionName: fn.functionName,
+    warmUpFunctionName: idle.functionName,
     env,
     pipe: () => ({
       origin: sim.origin,
