@@ -37,6 +37,13 @@ describe('npm run bench', () => {
       const expected = (r[key]?.product as number) / (r[key]?.raw as number);
       assert.ok(Math.abs(ratio / expected - 1) < 0.01, `${key}.ratio ${ratio} is not product ÷ raw`);
     }
+    const start = r.workerFirstInvocation as { wallSeconds?: number; cpuSeconds?: number } | undefined;
+    positive(start?.wallSeconds, 'workerFirstInvocation.wallSeconds');
+    positive(start?.cpuSeconds, 'workerFirstInvocation.cpuSeconds');
+    const withStart = r.includingWorkerStart as Record<string, number> | undefined;
+    // Counting the worker's start in makes the product slower and costlier per event, never the other way round.
+    assert.ok((withStart?.eventsPerSecondRatio as number) < (r.eventsPerSecond?.ratio as number));
+    assert.ok((withStart?.cpuSecondsPerEventRatio as number) > (r.cpuSecondsPerEvent?.ratio as number));
     for (const key of ['idleShareOfWall', 'runQueueWaitShareOfWall'] as const) {
       share(r[key]?.product, `${key}.product`);
       share(r[key]?.raw, `${key}.raw`);
