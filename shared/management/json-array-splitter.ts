@@ -119,9 +119,6 @@ export class JsonArraySplitter {
   }
 }
 
-/** Strings up to this many bytes are scanned in place rather than with a native search. */
-const SHORT_STRING = 16;
-
 /** Consecutive backslashes right before `at`, not counting any before `from`. */
 function backslashesBefore(chunk: Buffer, at: number, from: number): number {
   let k = at;
