@@ -1,6 +1,13 @@
 import type { CommonConfig, Env } from './config/index.ts';
 import { DevoSender } from './devo/index.ts';
-import { acquireFunctionLock, openStateClients, type StateClients } from './state/index.ts';
+import {
+  acquireFunctionLock,
+  createCursorStore,
+  loadDeliveryMark,
+  openStateClients,
+  type DeliveryMark,
+  type StateClients,
+} from './state/index.ts';
 import type { Logger } from './telemetry/logger.ts';
 import { processTelemetry, type Telemetry } from './telemetry/metrics.ts';
 import { emptyStatistics, summaryLine, type RunStatistics } from './telemetry/statistics.ts';
@@ -74,6 +81,12 @@ export async function runInvocation(
   const sender = new DevoSender(config.devo, {
     onConnection: (event) => logger.debug(devoTrace(functionName, event)),
   });
+  const mark = await loadDeliveryMark(createCursorStore(state.table), functionName).catch((err: unknown) => {
+    logger.warn(
+      `${functionName}: the newest delivered event time could not be read (${String(err)}); lag is measured from this run alone.`,
+    );
+    return undefined;
+  });
   const deadline = workDeadline(startedAt, config.functionTimeoutMs);
   const abortAt = AbortSignal.timeout(Math.max(0, hardDeadline(startedAt, config.functionTimeoutMs) - Date.now()));
   try {
@@ -97,6 +110,13 @@ export async function runInvocation(
       onAttempt: (event) => logger.debug(requestTrace(functionName, event)),
     });
   } finally {
+    // Saved while the lock is still held, and never by an invocation that lost it.
+    const newestConfirmed = lock.signal.aborted
+      ? stats.newestEventTime
+      : await advanceMark(mark, stats.newestEventTime).catch((err: unknown) => {
+          logger.warn(`${functionName}: the newest delivered event time was not saved: ${String(err)}`);
+          return stats.newestEventTime;
+        });
     await lock
       .release()
       .catch((err: unknown) =>
@@ -107,10 +127,16 @@ export async function runInvocation(
       .catch((err: unknown) => logger.warn(`${functionName}: Devo connection did not close cleanly: ${String(err)}`));
     const endedAt = Date.now();
     logger.info(summaryLine(functionName, stats, endedAt - startedAt));
-    telemetry.record({ functionName, stats, devo: sender.stats(), endedAt });
+    telemetry.record({ functionName, stats, devo: sender.stats(), endedAt, newestConfirmed });
     await telemetry
       .flush()
       .catch((err: unknown) => logger.warn(`${functionName}: metrics were not exported: ${String(err)}`));
   }
   return stats;
+}
+
+/** The newest event time Devo confirmed for the function, this run's or an earlier one's, saved when it moved. */
+async function advanceMark(mark: DeliveryMark | undefined, time: number | undefined): Promise<number | undefined> {
+  if (mark === undefined) return time;
+  return mark.advance(time);
 }

@@ -101,9 +101,11 @@ export class DeliveryPipeline {
    */
   add(tag: string, message: string | Uint8Array, eventTime?: number): void {
     this.#outbox.add(tag, message);
-    if (eventTime !== undefined && !Number.isNaN(eventTime) && !(eventTime <= (this.#newestQueued ?? -Infinity))) {
-      this.#newestQueued = eventTime;
-    }
+    const stats = this.#o.stats;
+    stats.eventsQueued += 1;
+    if (eventTime === undefined || Number.isNaN(eventTime)) return;
+    if (!(eventTime <= (this.#newestQueued ?? -Infinity))) this.#newestQueued = eventTime;
+    if (!(eventTime >= (stats.oldestQueuedEventTime ?? Infinity))) stats.oldestQueuedEventTime = eventTime;
   }
 
   /**
@@ -182,7 +184,10 @@ export class DeliveryPipeline {
     if (batch.lines > 0) {
       this.#checkLease();
       const sent = await deliverBatch(batch, this.#o.sink);
+      // Counted only now that Devo confirmed them: the metrics and the statistics line say what was delivered.
       this.#o.stats.eventsSent += sent;
+      const byTag = this.#o.stats.sentByTag;
+      for (const [tag, counts] of batch.tags) byTag[tag] = (byTag[tag] ?? 0) + counts.events;
       this.#sinceCheckpoint.events += sent;
       if (newest !== undefined && !(newest <= (this.#o.stats.newestEventTime ?? -Infinity))) {
         this.#o.stats.newestEventTime = newest;

@@ -18,6 +18,7 @@ export {
 export { loadFilter, removeFilter, type PersistedFilter } from './filter-state.ts';
 export { compactionBytes, planFilterSave, saveFilter, type FilterSave } from './filter-save.ts';
 export { keepWarm } from './filter-cache.ts';
+export { deliveryMarkName, loadDeliveryMark, type DeliveryMark } from './delivery-mark.ts';
 export {
   acquireFunctionLock,
   DEFAULT_LEASE_SECONDS,

@@ -1,5 +1,6 @@
 import { MeterProvider, type MetricReader } from '@opentelemetry/sdk-metrics';
-import { METRICS, type Telemetry } from './metrics.ts';
+import { METRICS, type RunReport, type Telemetry } from './metrics.ts';
+import { unconfirmedEvents } from './statistics.ts';
 
 /** The OpenTelemetry side of `createTelemetry`: counters and the lag gauge on a meter that exports to `readers`. */
 export function meterTelemetry(readers: MetricReader[]): Telemetry {
@@ -19,13 +20,17 @@ export function meterTelemetry(readers: MetricReader[]): Telemetry {
     sendFailures: counter(METRICS.devoSendFailures, 'Devo connection failures'),
   };
   const lag = meter.createGauge(METRICS.deliveryLagSeconds, {
-    description: 'Now minus the newest event time sent',
+    description: 'End of the run minus the newest event time Devo confirmed (see lagSeconds)',
     unit: 's',
+  });
+  const unconfirmed = meter.createGauge(METRICS.eventsUnconfirmed, {
+    description: 'Events a run queued that Devo did not confirm; the next run sends them again',
   });
 
   return {
     enabled: true,
-    record({ functionName, stats, devo, endedAt }) {
+    record(report) {
+      const { functionName, stats, devo } = report;
       const fn = { function: functionName };
       c.received.add(stats.eventsReceived, fn);
       c.duplicates.add(stats.duplicates, fn);
@@ -36,12 +41,28 @@ export function meterTelemetry(readers: MetricReader[]): Telemetry {
       c.throttled.add(stats.throttled, fn);
       c.reconnects.add(devo?.reconnects ?? 0, fn);
       c.sendFailures.add(devo?.failures ?? 0, fn);
-      // Sent per Devo table; a run that sent nothing still reports 0 so "no events" alerts see the function.
-      const tags = Object.entries(devo?.byTag ?? {});
+      // Confirmed per Devo table; a run that confirmed nothing still reports 0 so "no events" alerts see the function.
+      const tags = Object.entries(stats.sentByTag).filter(([, events]) => events > 0);
       if (tags.length === 0) c.sent.add(0, fn);
-      for (const [tag, t] of tags) c.sent.add(t.events, { ...fn, tag });
-      if (stats.newestEventTime !== undefined) lag.record(Math.max(0, (endedAt - stats.newestEventTime) / 1000), fn);
+      for (const [tag, events] of tags) c.sent.add(events, { ...fn, tag });
+      unconfirmed.record(unconfirmedEvents(stats), fn);
+      const seconds = lagSeconds(report);
+      if (seconds !== undefined) lag.record(seconds, fn);
     },
     flush: () => provider.forceFlush(),
   };
+}
+
+/**
+ * The delivery lag of a run: its end minus the newest event time Devo confirmed for the function, over all its runs.
+ * Reported when the run confirmed events or left events unconfirmed; a quiet run at the live edge reports none, since
+ * no data is late. When Devo never confirmed anything, the oldest event left waiting stands in: either way the lag
+ * keeps growing while deliveries fail.
+ */
+export function lagSeconds(report: RunReport): number | undefined {
+  const { stats, endedAt } = report;
+  const waiting = unconfirmedEvents(stats) > 0;
+  if (stats.eventsSent === 0 && !waiting) return undefined;
+  const from = report.newestConfirmed ?? stats.newestEventTime ?? (waiting ? stats.oldestQueuedEventTime : undefined);
+  return from === undefined ? undefined : Math.max(0, (endedAt - from) / 1000);
 }

@@ -16,6 +16,7 @@ export const METRICS = {
   devoReconnects: 'o365devo.devo.reconnects',
   devoSendFailures: 'o365devo.devo.send_failures',
   deliveryLagSeconds: 'o365devo.delivery.lag_seconds',
+  eventsUnconfirmed: 'o365devo.events.unconfirmed',
 } as const;
 
 /** What one invocation did, for the metrics. */
@@ -25,6 +26,8 @@ export interface RunReport {
   devo: Pick<DevoSenderStats, 'byTag' | 'reconnects' | 'failures'> | undefined;
   /** When the run ended (ms since epoch), for the delivery lag. */
   endedAt: number;
+  /** Newest event time Devo ever confirmed for the function (this run's or an earlier one's), for the lag. */
+  newestConfirmed?: number | undefined;
 }
 
 export interface Telemetry {

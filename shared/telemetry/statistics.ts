@@ -1,6 +1,7 @@
 /**
  * Per-invocation counters and the one summary line an operator reads, in the shape of the legacy collectors'
  * statistics ("requests made; events received; duplicates filtered; events sent; average events per second; elapsed").
+ * "Events sent" means confirmed by Devo: an event only handed to the sender is not counted.
  */
 export interface RunStatistics {
   requests: number;
@@ -8,13 +9,20 @@ export interface RunStatistics {
   retries: number;
   eventsReceived: number;
   duplicates: number;
+  /** Events queued for Devo: new records, after dedupe. */
+  eventsQueued: number;
+  /** Events Devo confirmed (never merely handed to the sender). */
   eventsSent: number;
+  /** Events Devo confirmed, per Devo table (tag). */
+  sentByTag: Record<string, number>;
   blobsFetched: number;
   blobsFailed: number;
   blobsRetried: number;
   blobsLost: number;
   /** Newest event time Devo confirmed (ms since epoch), for delivery lag. */
   newestEventTime: number | undefined;
+  /** Oldest event time queued in this run (ms since epoch): how far back unconfirmed work reaches. */
+  oldestQueuedEventTime: number | undefined;
   /** The run stopped before it caught up, after a failure it could not get past (the next run goes on from there). */
   stoppedEarly: boolean;
 }
@@ -26,15 +34,21 @@ export function emptyStatistics(): RunStatistics {
     retries: 0,
     eventsReceived: 0,
     duplicates: 0,
+    eventsQueued: 0,
     eventsSent: 0,
+    sentByTag: {},
     blobsFetched: 0,
     blobsFailed: 0,
     blobsRetried: 0,
     blobsLost: 0,
     newestEventTime: undefined,
+    oldestQueuedEventTime: undefined,
     stoppedEarly: false,
   };
 }
+
+/** Events queued in this run that Devo did not confirm: the next run fetches and sends them again. */
+export const unconfirmedEvents = (stats: RunStatistics): number => Math.max(0, stats.eventsQueued - stats.eventsSent);
 
 export function summaryLine(name: string, stats: RunStatistics, elapsedMs: number): string {
   const seconds = elapsedMs / 1000;
@@ -45,6 +59,9 @@ export function summaryLine(name: string, stats: RunStatistics, elapsedMs: numbe
     `average events per second: ${rate.toFixed(1)}; elapsed: ${seconds.toFixed(1)} s; ` +
     `throttled: ${stats.throttled}; retries: ${stats.retries}; blobs fetched: ${stats.blobsFetched}; ` +
     `blobs failed: ${stats.blobsFailed}; blobs lost to expiry: ${stats.blobsLost}` +
+    (unconfirmedEvents(stats) > 0
+      ? `; events not confirmed by Devo: ${unconfirmedEvents(stats)} (the next run sends them again)`
+      : '') +
     (stats.stoppedEarly ? '; stopped early: the next run goes on from where this one stopped' : '')
   );
 }

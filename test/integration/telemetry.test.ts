@@ -19,27 +19,40 @@ before(async () => {
 });
 after(() => stack.close());
 
-it('records the counters and the delivery lag of one invocation', async () => {
+type Points = Map<string, { attributes: Record<string, unknown>; value: number }[]>;
+
+/** A telemetry pipeline into memory, and a way to read back what one invocation recorded. */
+async function inMemoryTelemetry() {
   const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
   const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
   const telemetry = await createTelemetry({}, { readers: [reader] });
+  const points = (): Points => {
+    const found: Points = new Map();
+    for (const resource of exporter.getMetrics()) {
+      for (const scope of resource.scopeMetrics) {
+        for (const metric of scope.metrics) {
+          found.set(
+            metric.descriptor.name,
+            metric.dataPoints.map((p) => ({ attributes: p.attributes, value: p.value as number })),
+          );
+        }
+      }
+    }
+    return found;
+  };
+  return { telemetry, points };
+}
+
+const sumOf = (points: Points, name: string): number => (points.get(name) ?? []).reduce((sum, p) => sum + p.value, 0);
+
+it('records the counters and the delivery lag of one invocation', async () => {
+  const { telemetry, points: read } = await inMemoryTelemetry();
   stack.simulator.faults.add({ match: { route: 'blob' }, kind: '429', times: 1, retryAfterSeconds: 1 });
 
   const stats = await invokeManagementFunction('auditExchange', testEnv(stack), recordingLogger(), { telemetry });
   const endedAt = Date.now();
-
-  const points = new Map<string, { attributes: Record<string, unknown>; value: number }[]>();
-  for (const resource of exporter.getMetrics()) {
-    for (const scope of resource.scopeMetrics) {
-      for (const metric of scope.metrics) {
-        points.set(
-          metric.descriptor.name,
-          metric.dataPoints.map((p) => ({ attributes: p.attributes, value: p.value as number })),
-        );
-      }
-    }
-  }
-  const total = (name: string): number => (points.get(name) ?? []).reduce((sum, p) => sum + p.value, 0);
+  const points = read();
+  const total = (name: string): number => sumOf(points, name);
 
   assert.ok(stats.eventsReceived > 0 && stats.duplicates > 0);
   assert.equal(total(METRICS.eventsReceived), stats.eventsReceived);
@@ -62,6 +75,46 @@ it('records the counters and the delivery lag of one invocation', async () => {
   assert.ok(lag !== undefined, 'the lag gauge was recorded');
   const expected = (endedAt - newest) / 1000;
   assert.ok(Math.abs(lag.value - expected) < 5, `lag ${lag.value} s, expected about ${expected} s`);
+  assert.deepEqual(
+    (points.get(METRICS.eventsUnconfirmed) ?? []).map((p) => p.value),
+    [0],
+    'nothing left unconfirmed',
+  );
+});
+
+it('counts nothing as sent while Devo is down, and the lag keeps growing', async () => {
+  const env = testEnv(stack);
+  const first = await inMemoryTelemetry();
+  const delivered = await invokeManagementFunction('auditSharePoint', env, recordingLogger(), {
+    telemetry: first.telemetry,
+  });
+  assert.ok(delivered.eventsSent > 0);
+  const lagBefore = first.points().get(METRICS.deliveryLagSeconds)?.[0]?.value ?? NaN;
+  assert.ok(lagBefore > 0);
+
+  // New content arrives while Devo cannot be reached: it is fetched and queued, never confirmed.
+  const records = stack.simulator.generateRecords('Audit.SharePoint', 20, Date.now() - 120_000);
+  stack.simulator.addBlob('Audit.SharePoint', records, Date.now() - 60_000);
+  await new Promise((resolve) => setTimeout(resolve, 1_100));
+  const down = await inMemoryTelemetry();
+  const logger = recordingLogger();
+  await assert.rejects(
+    invokeManagementFunction('auditSharePoint', testEnv(stack, { DEVO_PORT: '1' }), logger, {
+      telemetry: down.telemetry,
+    }),
+    /Devo/,
+  );
+  const points = down.points();
+  assert.equal(sumOf(points, METRICS.eventsSent), 0, 'sent counts confirmed events only');
+  assert.ok(sumOf(points, METRICS.eventsReceived) >= 20);
+  assert.ok(sumOf(points, METRICS.devoSendFailures) > 0, 'the failure counter rises');
+  const waiting = points.get(METRICS.eventsUnconfirmed)?.[0]?.value ?? 0;
+  assert.ok(waiting >= 20, `the events left unconfirmed are reported (${waiting})`);
+  const lag = points.get(METRICS.deliveryLagSeconds)?.[0]?.value ?? NaN;
+  assert.ok(lag > lagBefore, `the lag grows while nothing is confirmed (${lagBefore} s, then ${lag} s)`);
+  const line = logger.lines.find((l) => l.includes('statistics:')) ?? '';
+  assert.match(line, /events sent: 0;/);
+  assert.match(line, /events not confirmed by Devo: \d+/);
 });
 
 it('is off without errors when no connection string is configured', async () => {

@@ -57,9 +57,12 @@ describe('delivery pipeline', () => {
       });
       await intake('a');
       assert.deepEqual([h.stats.eventsSent, h.stats.newestEventTime], [0, undefined], 'nothing counted while queued');
+      assert.deepEqual(h.stats.sentByTag, {});
+      assert.equal(h.stats.eventsQueued, 1);
     }, h.progress);
     assert.deepEqual(h.events, ['send a', 'confirm', 'save f.bloom', 'append f.bloom', 'progress']);
     assert.deepEqual([h.stats.eventsSent, h.stats.newestEventTime], [1, 1000]);
+    assert.deepEqual(h.stats.sentByTag, { t: 1 }, 'per tag too, once confirmed');
   });
 
   it('checkpoints what was finished before rethrowing a failure of the work', async () => {
