@@ -1,7 +1,14 @@
 import type { ManagementConfig } from '../config/index.ts';
 import { maskIdentifier } from '../config/index.ts';
 import { DeliveryPipeline, type EventSink, type Progress, type ProgressSaved } from '../pipeline/index.ts';
-import { loadFilter, removeFilter, type BlobStore, type CursorStore, type RetryList } from '../state/index.ts';
+import {
+  loadFilter,
+  removeFilter,
+  resetDecision,
+  type BlobStore,
+  type CursorStore,
+  type RetryList,
+} from '../state/index.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { createObfuscator } from '../telemetry/obfuscate.ts';
 import type { RunStatistics } from '../telemetry/statistics.ts';
@@ -222,16 +229,27 @@ async function loadState(run: ManagementRun, now: Date): Promise<RunState> {
   const name = run.fn.functionName;
   const stored = await loadCursor(run.cursors, name);
   const startTime = run.config.startTime ?? null;
-  if (stored !== undefined && stored.value.startTime !== startTime) {
+  if (stored !== undefined) {
+    const decision = resetDecision(stored.value.startTime, startTime, stored.value.startTimeRemoved === true);
+    if (!decision.reset) {
+      // The value the persistence began under stays stored: setting it again is no change.
+      const { startTimeRemoved: _noted, ...kept } = stored.value;
+      const cursor: ManagementCursor =
+        startTime === null && stored.value.startTime !== null ? { ...kept, startTimeRemoved: true } : kept;
+      if (decision.noteRemoval) {
+        run.logger.info(
+          `${name}: MANAGEMENT_START_TIME was removed; the cursor is kept and collection goes on from it ` +
+            "(only a new, non-empty value resets this function's persistence).",
+        );
+      }
+      return { cursor, etag: stored.etag, lastCheckpoint: Date.now(), failures: [] };
+    }
     run.logger.warn(
-      `${name}: MANAGEMENT_START_TIME changed from ${stored.value.startTime ?? '(unset)'} to ${startTime ?? '(unset)'}; ` +
+      `${name}: MANAGEMENT_START_TIME changed from ${stored.value.startTime ?? '(unset)'} to ${startTime}; ` +
         "resetting this function's persistence (cursor, dedupe filter, retry list).",
     );
     await run.retries.clear(name);
     await removeFilter(run.blobs, filterBlobName(name));
-  }
-  if (stored !== undefined && stored.value.startTime === startTime) {
-    return { cursor: stored.value, etag: stored.etag, lastCheckpoint: Date.now(), failures: [] };
   }
   const position = initialPosition(run.config.startTime, now).toISOString();
   run.logger.info(

@@ -16,6 +16,8 @@ export interface ManagementCursor {
   recent: Record<string, string>;
   /** When this function last asked to start its subscription (Microsoft allows one start per 15 minutes). */
   lastStartRequest: string | null;
+  /** A run already logged that MANAGEMENT_START_TIME was removed (the cursor was kept). */
+  startTimeRemoved?: true;
 }
 
 /** Version 1 kept only the done blobs after `position`. */

@@ -1,6 +1,6 @@
 import type { MessageTraceConfig } from '../config/index.ts';
 import { DeliveryPipeline, type EventSink, type Progress, type ProgressSaved } from '../pipeline/index.ts';
-import { loadFilter, removeFilter, type BlobStore, type CursorStore } from '../state/index.ts';
+import { loadFilter, removeFilter, resetDecision, type BlobStore, type CursorStore } from '../state/index.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { RunStatistics } from '../telemetry/statistics.ts';
 import { checkpointTrace } from '../telemetry/traces.ts';
@@ -25,6 +25,8 @@ export interface MessageTraceCursor {
   position: string;
   /** Window length in use; shrinks when a window did not fit in one run (absent = one day). */
   windowMs?: number;
+  /** A run already logged that MESSAGE_TRACE_RESET was removed (the cursor was kept). */
+  resetRemoved?: true;
 }
 
 export interface MessageTraceRun {
@@ -155,10 +157,22 @@ async function loadState(
 ): Promise<{ cursor: MessageTraceCursor; etag: string | undefined }> {
   const stored = await run.cursors.load<MessageTraceCursor>(MESSAGE_TRACE_FUNCTION, { currentVersion: CURSOR_VERSION });
   const reset = run.config.reset ?? null;
-  if (stored !== undefined && stored.value.reset === reset) return { cursor: stored.value, etag: stored.etag };
   if (stored !== undefined) {
+    const decision = resetDecision(stored.value.reset, reset, stored.value.resetRemoved === true);
+    if (!decision.reset) {
+      // The value the persistence began under stays stored: setting it again is no change.
+      const { resetRemoved: _noted, ...kept } = stored.value;
+      const cursor: MessageTraceCursor =
+        reset === null && stored.value.reset !== null ? { ...kept, resetRemoved: true } : kept;
+      if (decision.noteRemoval) {
+        run.logger.info(
+          `${MESSAGE_TRACE_FUNCTION}: MESSAGE_TRACE_RESET was removed; the cursor is kept and collection goes on from it (only a new, non-empty value resets its persistence).`,
+        );
+      }
+      return { cursor, etag: stored.etag };
+    }
     run.logger.warn(
-      `${MESSAGE_TRACE_FUNCTION}: MESSAGE_TRACE_RESET changed from ${stored.value.reset ?? '(unset)'} to ${reset ?? '(unset)'}; clearing its persistence (cursor and dedupe filter) and starting over.`,
+      `${MESSAGE_TRACE_FUNCTION}: MESSAGE_TRACE_RESET changed from ${stored.value.reset ?? '(unset)'} to ${reset}; clearing its persistence (cursor and dedupe filter) and starting over.`,
     );
     await removeFilter(run.blobs, `${MESSAGE_TRACE_FUNCTION}.bloom`);
   }

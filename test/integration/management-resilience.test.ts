@@ -172,4 +172,31 @@ describe('Management collector resilience', () => {
       assert.equal(listings[0]?.query.startTime, start.slice(0, 19));
     });
   });
+
+  it('keeps the cursor when MANAGEMENT_START_TIME is removed, says so once, and setting it again changes nothing', async () => {
+    await withStack({}, async (stack) => {
+      const start = new Date(Math.floor((Date.now() - 86_400_000) / 1000) * 1000).toISOString();
+      await invokeManagementFunction(
+        'auditGeneral',
+        testEnv(stack, { MANAGEMENT_START_TIME: start }),
+        recordingLogger(),
+      );
+      const delivered = stack.receiver.lines.length;
+      assert.ok(delivered > 0);
+      const runs = [recordingLogger(), recordingLogger()];
+      for (const logger of runs) await invokeManagementFunction('auditGeneral', testEnv(stack), logger);
+      const said = (l: string): boolean => l.includes('MANAGEMENT_START_TIME was removed') && l.includes('kept');
+      assert.equal(runs[0]?.lines.filter(said).length, 1, runs[0]?.lines.join('\n'));
+      assert.equal(runs[1]?.lines.filter(said).length, 0, 'said once');
+      const again = recordingLogger();
+      await invokeManagementFunction('auditGeneral', testEnv(stack, { MANAGEMENT_START_TIME: start }), again);
+      for (const logger of [...runs, again]) {
+        assert.ok(
+          !logger.lines.some((l) => l.includes('resetting') || l.includes('starting collection')),
+          logger.lines.join('\n'),
+        );
+      }
+      assert.equal(stack.receiver.lines.length, delivered, 'nothing was collected again');
+    });
+  });
 });

@@ -200,4 +200,19 @@ describe('Message trace collector end to end', () => {
       for (const key of before) assert.ok(after.includes(key), `row ${key} was not sent again after the reset`);
     });
   });
+
+  it('keeps its cursor when MESSAGE_TRACE_RESET is removed, and says so once', async () => {
+    await withStack({}, async (stack) => {
+      await invokeMessageTrace(testEnv(stack, { MESSAGE_TRACE_RESET: '2026-11-22' }), recordingLogger());
+      const delivered = stack.receiver.lines.length;
+      assert.ok(delivered > 0);
+      const runs = [recordingLogger(), recordingLogger()];
+      for (const logger of runs) await invokeMessageTrace(testEnv(stack), logger);
+      const said = (l: string): boolean => l.includes('MESSAGE_TRACE_RESET was removed') && l.includes('kept');
+      assert.equal(runs[0]?.lines.filter(said).length, 1, runs[0]?.lines.join('\n'));
+      assert.equal(runs[1]?.lines.filter(said).length, 0, 'said once');
+      for (const logger of runs) assert.ok(!logger.lines.some((l) => l.includes('starting over')));
+      assert.equal(stack.receiver.lines.length, delivered, 'nothing was collected again');
+    });
+  });
 });

@@ -33,7 +33,7 @@ export const managementStartTime: SettingSpec<string | undefined> = {
   errorId: 1,
   seedName: 'start_time_in_utc',
   description:
-    "Where a Management function starts when it has no cursor. Changing it resets that function's persistence (cursor, filter, retry list), which the log reports. Older than 7 days is clamped to the API's limit.",
+    "Where a Management function starts when it has no cursor. Setting a new value resets that function's persistence (cursor, filter, retry list), which the log reports; removing it keeps the cursor (the log says so once), and setting the same value again changes nothing. Older than 7 days is clamped to the API's limit.",
   defaultValue: undefined,
   defaultText: '7 days back',
   allowed: 'ISO 8601 UTC, e.g. `2026-11-01T00:00:00Z`',

@@ -96,7 +96,7 @@ export const messageTraceReset: SettingSpec<string | undefined> = {
   errorId: 86,
   seedName: 'reset_persistence_auth',
   description:
-    'Set a new date to clear the message trace persistence (cursor and filter) and start over; the log says so.',
+    'Set a new date to clear the message trace persistence (cursor and filter) and start over; the log says so. Removing it keeps the cursor (the log says so once).',
   defaultValue: undefined,
   allowed: '`YYYY-MM-DD`',
   parse(raw) {
