@@ -1,20 +1,58 @@
 import assert from 'node:assert/strict';
+import { after } from 'node:test';
 import type { Env } from '../../shared/config/index.ts';
 import { MANAGEMENT_FUNCTIONS, tagForWorkload } from '../../shared/management/content-types.ts';
 import { invokeManagementFunction } from '../../shared/management/invoke.ts';
 import type { Logger } from '../../shared/telemetry/logger.ts';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../tools/local/stack.ts';
+import { findLeaks, pemFingerprints, type Sensitive } from '../support/leak-check.ts';
 import { trustTestCa } from '../support/tls.ts';
+
+/** Every line any recording logger of this test file saw, and the stacks whose secrets and data they must not hold. */
+const everyLine: string[] = [];
+const stacksSeen = new Set<LocalStack>();
 
 /** Collects log lines so a test can assert on what an operator would read. */
 export function recordingLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
-  const push = (level: string) => (message: string) => void lines.push(`${level} ${message}`);
+  const push = (level: string) => (message: string) => {
+    const line = `${level} ${message}`;
+    lines.push(line);
+    everyLine.push(line);
+  };
   return { lines, debug: push('debug'), info: push('info'), warn: push('warn'), error: push('error') };
 }
 
+/** What the stacks of this file hold that no log line may: identities, secrets, key material, record content. */
+function sensitiveOf(stacks: Iterable<LocalStack>): Sensitive {
+  const values = new Map<string, string>();
+  for (const stack of stacks) {
+    const env = stack.env;
+    for (const key of ['O365_TENANT_ID', 'O365_CLIENT_ID', 'O365_CLIENT_SECRET'] as const) {
+      const value = env[key];
+      if (value !== undefined) values.set(value, key);
+    }
+    for (const key of ['DEVO_KEY', 'DEVO_CERT'] as const) {
+      for (const part of pemFingerprints(env[key] ?? '')) values.set(part, `${key} material`);
+    }
+    for (const row of stack.simulator.expectedMessageTraceRows()) {
+      const subject = (row as { subject?: unknown }).subject;
+      if (typeof subject === 'string' && subject.trim().length >= 6) values.set(subject, 'a message subject');
+    }
+  }
+  return { values };
+}
+
+// Every integration test file that logs through `recordingLogger` is checked for leaks once its tests are done:
+// debug traces included, whatever the test itself asserted.
+after(() => {
+  const leaks = findLeaks(everyLine, sensitiveOf(stacksSeen));
+  assert.deepEqual(leaks.slice(0, 20), [], `${leaks.length} log line(s) hold what must never be logged`);
+});
+
 /** Settings for an in-process run against the stack: fast retries, a small filter. */
 export function testEnv(stack: LocalStack, overrides: Env = {}): Env {
+  stacksSeen.add(stack);
   return {
     ...stack.env,
     HTTP_RETRY_WAIT_SECONDS: '1',
