@@ -10,6 +10,7 @@ import {
 } from './state/index.ts';
 import type { Logger } from './telemetry/logger.ts';
 import { processTelemetry, type Telemetry } from './telemetry/metrics.ts';
+import type { ProgressOptions } from './telemetry/progress.ts';
 import { emptyStatistics, summaryLine, type RunStatistics } from './telemetry/statistics.ts';
 import type { AttemptEvent, HttpBudget, RetryEvent } from './http/index.ts';
 import { devoTrace, maskedUrl, requestTrace } from './telemetry/traces.ts';
@@ -19,6 +20,8 @@ export interface InvocationOptions {
   startedAt?: number;
   /** Where metrics go; default the process's pipeline (Application Insights when configured, else nothing). */
   telemetry?: Telemetry;
+  /** How often a run that is behind reports its progress (default every 15 s). */
+  progressIntervalMs?: number;
 }
 
 /** What every collector run gets: statistics, a Devo sender, state storage and its time budget. */
@@ -37,6 +40,8 @@ export interface InvocationContext {
   onRetry: (event: RetryEvent) => void;
   /** The per-request debug trace. */
   onAttempt: (event: AttemptEvent) => void;
+  /** For the collector's progress watch: its interval, and the gauges each report feeds. */
+  progress: ProgressOptions;
 }
 
 /** Stop starting new work this long before the host's functionTimeout: at least a minute, or 15% of it. */
@@ -108,6 +113,10 @@ export async function runInvocation(
         );
       },
       onAttempt: (event) => logger.debug(requestTrace(functionName, event)),
+      progress: {
+        ...(options.progressIntervalMs === undefined ? {} : { intervalMs: options.progressIntervalMs }),
+        onReport: (report) => telemetry.progress(report),
+      },
     });
   } finally {
     // Saved while the lock is still held, and never by an invocation that lost it.

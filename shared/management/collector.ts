@@ -12,6 +12,7 @@ import {
 import type { Logger } from '../telemetry/logger.ts';
 import { createObfuscator } from '../telemetry/obfuscate.ts';
 import type { RunStatistics } from '../telemetry/statistics.ts';
+import { watchProgress, type ProgressOptions } from '../telemetry/progress.ts';
 import { isManagementApiError, type ContentBlob, type ManagementClient } from './client.ts';
 import type { ManagementFunction } from './content-types.ts';
 import { advanceTo, CURSOR_VERSION, loadCursor, WindowWalk, type ManagementCursor } from './cursor.ts';
@@ -37,6 +38,8 @@ export interface ManagementRun {
   /** Aborts when the function's lease is lost: nothing more is written. */
   signal?: AbortSignal;
   now?: () => Date;
+  /** How a run that is behind reports its progress (the line every 15 s, and the gauges). */
+  progress?: ProgressOptions;
   /** Deliver and save the filter when this many characters of events are waiting (default 8 MB). */
   checkpointBytes?: number;
   /** Checkpoint (cursor included) when this long has passed since the last one (default 60 s). */
@@ -46,6 +49,8 @@ export interface ManagementRun {
 export const filterBlobName = (functionName: string): string => `${functionName}.bloom`;
 
 interface RunState {
+  /** Where the window being fetched has got to (its first blob not settled), for progress reports. */
+  reached?: string | undefined;
   cursor: ManagementCursor;
   etag: string | undefined;
   lastCheckpoint: number;
@@ -99,37 +104,51 @@ export async function collectManagement(run: ManagementRun): Promise<void> {
   });
   const onRecord = pipeline.intake(queue);
 
-  await pipeline.run(async () => {
-    if (!(await stopsOnTransient(run, 'checking the subscription', () => ensureSubscription(run, state, now()))))
-      return;
-    let clamps = 0;
-    for (let first = true; ; first = false) {
-      const window = first ? withRelist(run, state.cursor, now()) : nextWindow(new Date(state.cursor.position), now());
-      if (window === undefined || Date.now() >= run.deadline) return;
-      if (window.lostSince !== undefined) {
-        run.logger.warn(
-          `${run.fn.functionName}: content created between ${window.lostSince.toISOString()} and ${window.start.toISOString()} ` +
-            'is older than the 7 days the API keeps and was not collected.',
+  const watch = watchProgress({
+    functionName: run.fn.functionName,
+    logger: run.logger,
+    stats: run.stats,
+    // Inside a window the cursor moves only at checkpoints; the blobs settled tell how far the run really got.
+    position: () => later(state.reached, state.cursor.position),
+    ...run.progress,
+  });
+  try {
+    await pipeline.run(async () => {
+      if (!(await stopsOnTransient(run, 'checking the subscription', () => ensureSubscription(run, state, now()))))
+        return;
+      let clamps = 0;
+      for (let first = true; ; first = false) {
+        const window = first
+          ? withRelist(run, state.cursor, now())
+          : nextWindow(new Date(state.cursor.position), now());
+        if (window === undefined || Date.now() >= run.deadline) return;
+        if (window.lostSince !== undefined) {
+          run.logger.warn(
+            `${run.fn.functionName}: content created between ${window.lostSince.toISOString()} and ${window.start.toISOString()} ` +
+              'is older than the 7 days the API keeps and was not collected.',
+          );
+          state.cursor = advanceTo(state.cursor, window.start.toISOString(), run.config.relistMs);
+        }
+        const listed = await stopsOnTransient(run, 'listing content', () =>
+          listWindowOrClamp(run, window, state, clamps),
         );
-        state.cursor = advanceTo(state.cursor, window.start.toISOString(), run.config.relistMs);
+        if (listed === false) return;
+        if (listed === 'clamped') {
+          clamps += 1;
+          continue;
+        }
+        clamps = 0;
+        for (const broken of listed.broken) failBlob(run, state, broken, 'it cannot be fetched as listed');
+        const pending = listed.blobs.filter((b) => state.cursor.recent[b.contentId] === undefined);
+        if (!(await processBlobs(run, pending, state, onRecord, pipeline, checkpoint))) return;
+        state.cursor = advanceTo(state.cursor, window.end.toISOString(), run.config.relistMs);
+        // Empty windows need no checkpoint of their own: a kill only costs listing them again.
+        if (checkpointDue(run, state, pipeline)) await checkpoint();
       }
-      const listed = await stopsOnTransient(run, 'listing content', () =>
-        listWindowOrClamp(run, window, state, clamps),
-      );
-      if (listed === false) return;
-      if (listed === 'clamped') {
-        clamps += 1;
-        continue;
-      }
-      clamps = 0;
-      for (const broken of listed.broken) failBlob(run, state, broken, 'it cannot be fetched as listed');
-      const pending = listed.blobs.filter((b) => state.cursor.recent[b.contentId] === undefined);
-      if (!(await processBlobs(run, pending, state, onRecord, pipeline, checkpoint))) return;
-      state.cursor = advanceTo(state.cursor, window.end.toISOString(), run.config.relistMs);
-      // Empty windows need no checkpoint of their own: a kill only costs listing them again.
-      if (checkpointDue(run, state, pipeline)) await checkpoint();
-    }
-  }, progress);
+    }, progress);
+  } finally {
+    watch.stop();
+  }
 }
 
 /**
@@ -182,6 +201,7 @@ async function processBlobs(
       if (outcome.kind === 'lost') lost(run, blob, outcome.why);
       if (outcome.kind === 'retry-list') failBlob(run, state, blob, outcome.error);
       walk.settle(blob);
+      state.reached = walk.reached;
       if (checkpointDue(run, state, pipeline)) {
         state.cursor = walk.cursorFrom(state.cursor, run.config.relistMs);
         await checkpoint();
@@ -262,4 +282,9 @@ async function loadState(run: ManagementRun, now: Date): Promise<RunState> {
     lastStartRequest: stored?.value.lastStartRequest ?? null,
   };
   return { cursor, etag: stored?.etag, lastCheckpoint: Date.now(), failures: [] };
+}
+
+/** The later of two ISO times (either may be missing). */
+function later(a: string | undefined, b: string): string {
+  return a !== undefined && Date.parse(a) > Date.parse(b) ? a : b;
 }

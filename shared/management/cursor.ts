@@ -81,6 +81,12 @@ export class WindowWalk {
       this.#prefix += 1;
   }
 
+  /** Where a cursor taken now would stand: the first blob not settled yet; undefined once all are. */
+  get reached(): string | undefined {
+    const next = this.#sorted[this.#prefix];
+    return next === undefined ? undefined : next.contentCreated;
+  }
+
   /** `cursor` moved over every blob settled so far. */
   cursorFrom(cursor: ManagementCursor, relistMs: number): ManagementCursor {
     const recent = { ...cursor.recent, ...Object.fromEntries(this.#fresh) };

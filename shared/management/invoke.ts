@@ -53,6 +53,7 @@ export async function invokeManagementFunction(
       stats: context.stats,
       deadline: context.deadline,
       signal: context.signal,
+      progress: context.progress,
     };
     if (fn === undefined) await retryFailedContent(common);
     else await collectManagement({ ...common, fn, cursors: createCursorStore(context.state.table) });

@@ -3,6 +3,7 @@ import { DeliveryPipeline, type EventSink, type Progress, type ProgressSaved } f
 import { loadFilter, removeFilter, resetDecision, type BlobStore, type CursorStore } from '../state/index.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { RunStatistics } from '../telemetry/statistics.ts';
+import { watchProgress, type ProgressOptions } from '../telemetry/progress.ts';
 import { checkpointTrace } from '../telemetry/traces.ts';
 import { isMessageTraceApiError, type TraceRow, type TraceSource } from './client.ts';
 import { toLegacyRow, traceKey } from './mapping.ts';
@@ -41,6 +42,8 @@ export interface MessageTraceRun {
   /** Aborts when the function's lease is lost: nothing more is written. */
   signal?: AbortSignal;
   now?: () => Date;
+  /** How a run that is behind reports its progress (the line every 15 s, and the gauges). */
+  progress?: ProgressOptions;
 }
 
 /** The oldest start the settings and the API allow now. */
@@ -76,39 +79,50 @@ export async function collectMessageTrace(run: MessageTraceRun): Promise<void> {
     };
   };
 
-  await pipeline.run(async () => {
-    for (;;) {
-      const at = now();
-      const oldest = oldestStart(config, at);
-      let start = new Date(state.cursor.position);
-      // A cursor a moment behind the limit (the first run's start, computed milliseconds earlier) lost nothing.
-      if (oldest.getTime() - start.getTime() >= 1000) {
-        logger.warn(
-          `${MESSAGE_TRACE_FUNCTION}: rows received between ${start.toISOString()} and ${oldest.toISOString()} are older than the API serves (or MESSAGE_TRACE_DAYS_BACK allows) and were not collected.`,
-        );
+  const watch = watchProgress({
+    functionName: MESSAGE_TRACE_FUNCTION,
+    logger: run.logger,
+    stats: run.stats,
+    position: () => state.cursor.position,
+    ...run.progress,
+  });
+  try {
+    await pipeline.run(async () => {
+      for (;;) {
+        const at = now();
+        const oldest = oldestStart(config, at);
+        let start = new Date(state.cursor.position);
+        // A cursor a moment behind the limit (the first run's start, computed milliseconds earlier) lost nothing.
+        if (oldest.getTime() - start.getTime() >= 1000) {
+          logger.warn(
+            `${MESSAGE_TRACE_FUNCTION}: rows received between ${start.toISOString()} and ${oldest.toISOString()} are older than the API serves (or MESSAGE_TRACE_DAYS_BACK allows) and were not collected.`,
+          );
+        }
+        if (start < oldest) start = oldest;
+        const liveEdge = new Date(Math.floor((at.getTime() - config.delayMs) / 1000) * 1000);
+        if (start >= liveEdge || Date.now() >= run.deadline) return;
+        const windowMs = state.cursor.windowMs ?? WINDOW_MS;
+        const end = new Date(Math.min(start.getTime() + windowMs, liveEdge.getTime()));
+        const read = await readWindow(run, pipeline, start, end);
+        if (read === 'failed') return;
+        if (read === 'out-of-time') {
+          // Rows come newest first, so part of a window is no position to save. Read it again next run, in smaller
+          // windows so one fits a run; the saved filter drops what was already delivered.
+          const smaller = Math.max(MIN_WINDOW_MS, Math.floor(windowMs / 4));
+          logger.warn(
+            `${MESSAGE_TRACE_FUNCTION}: the window from ${start.toISOString()} did not fit in this run; the next runs read windows of ${Math.round(smaller / 60_000)} minutes.`,
+          );
+          state.cursor = { ...state.cursor, windowMs: smaller };
+          return;
+        }
+        // A window that fitted: let the next one grow back towards a day.
+        state.cursor = { ...state.cursor, position: end.toISOString(), windowMs: Math.min(WINDOW_MS, windowMs * 2) };
+        await pipeline.checkpoint(progress);
       }
-      if (start < oldest) start = oldest;
-      const liveEdge = new Date(Math.floor((at.getTime() - config.delayMs) / 1000) * 1000);
-      if (start >= liveEdge || Date.now() >= run.deadline) return;
-      const windowMs = state.cursor.windowMs ?? WINDOW_MS;
-      const end = new Date(Math.min(start.getTime() + windowMs, liveEdge.getTime()));
-      const read = await readWindow(run, pipeline, start, end);
-      if (read === 'failed') return;
-      if (read === 'out-of-time') {
-        // Rows come newest first, so part of a window is no position to save. Read it again next run, in smaller
-        // windows so one fits a run; the saved filter drops what was already delivered.
-        const smaller = Math.max(MIN_WINDOW_MS, Math.floor(windowMs / 4));
-        logger.warn(
-          `${MESSAGE_TRACE_FUNCTION}: the window from ${start.toISOString()} did not fit in this run; the next runs read windows of ${Math.round(smaller / 60_000)} minutes.`,
-        );
-        state.cursor = { ...state.cursor, windowMs: smaller };
-        return;
-      }
-      // A window that fitted: let the next one grow back towards a day.
-      state.cursor = { ...state.cursor, position: end.toISOString(), windowMs: Math.min(WINDOW_MS, windowMs * 2) };
-      await pipeline.checkpoint(progress);
-    }
-  }, progress);
+    }, progress);
+  } finally {
+    watch.stop();
+  }
 }
 
 /** Every page of one window into the pipeline. */

@@ -41,6 +41,7 @@ export async function invokeMessageTrace(
       stats: context.stats,
       deadline: context.deadline,
       signal: context.signal,
+      progress: context.progress,
     });
   });
 }

@@ -27,8 +27,21 @@ export function meterTelemetry(readers: MetricReader[]): Telemetry {
     description: 'Events a run queued that Devo did not confirm; the next run sends them again',
   });
 
+  const shareDone = meter.createGauge(METRICS.catchUpShareDone, {
+    description: 'Share of the backlog a catching-up run has done (0 to 1), at each progress report',
+  });
+  const eta = meter.createGauge(METRICS.catchUpEtaSeconds, {
+    description: 'Seconds a catching-up run expects to need until it is caught up, at each progress report',
+    unit: 's',
+  });
+
   return {
     enabled: true,
+    progress(report) {
+      const fn = { function: report.functionName };
+      shareDone.record(report.shareDone, fn);
+      if (report.etaSeconds !== undefined) eta.record(report.etaSeconds, fn);
+    },
     record(report) {
       const { functionName, stats, devo } = report;
       const fn = { function: functionName };

@@ -1,6 +1,7 @@
 import type { MetricReader } from '@opentelemetry/sdk-metrics';
 import type { Env } from '../config/index.ts';
 import type { DevoSenderStats } from '../devo/stats.ts';
+import type { ProgressReport } from './progress.ts';
 import type { RunStatistics } from './statistics.ts';
 
 /** Metric names; the alert rules and the workbook in infra/ query exactly these. */
@@ -17,6 +18,8 @@ export const METRICS = {
   devoSendFailures: 'o365devo.devo.send_failures',
   deliveryLagSeconds: 'o365devo.delivery.lag_seconds',
   eventsUnconfirmed: 'o365devo.events.unconfirmed',
+  catchUpShareDone: 'o365devo.catchup.share_done',
+  catchUpEtaSeconds: 'o365devo.catchup.eta_seconds',
 } as const;
 
 /** What one invocation did, for the metrics. */
@@ -33,11 +36,13 @@ export interface RunReport {
 export interface Telemetry {
   readonly enabled: boolean;
   record(report: RunReport): void;
+  /** Where a run that is behind stands, at each progress report. */
+  progress(report: ProgressReport): void;
   /** Exports what was recorded; called before an invocation returns, since the instance may be frozen after it. */
   flush(): Promise<void>;
 }
 
-const disabled: Telemetry = { enabled: false, record() {}, flush: () => Promise.resolve() };
+const disabled: Telemetry = { enabled: false, record() {}, progress() {}, flush: () => Promise.resolve() };
 
 /**
  * Metrics to Application Insights through the Azure Monitor exporter, with Entra ID authentication when

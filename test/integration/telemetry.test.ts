@@ -117,6 +117,46 @@ it('counts nothing as sent while Devo is down, and the lag keeps growing', async
   assert.match(line, /events not confirmed by Devo: \d+/);
 });
 
+it('prints progress with a falling time to catch up during a 7-day catch-up, and feeds the gauges', async () => {
+  const { telemetry, points } = await inMemoryTelemetry();
+  stack.simulator.faults.add({ match: { route: 'blob' }, kind: 'delay-headers', delayMs: 400, times: 1000 });
+  const logger = recordingLogger();
+  try {
+    await invokeManagementFunction('auditGeneral', testEnv(stack, { MANAGEMENT_FETCH_CONCURRENCY: '1' }), logger, {
+      telemetry,
+      progressIntervalMs: 400,
+    });
+  } finally {
+    stack.simulator.faults.clear();
+  }
+  const lines = logger.lines.filter((l) => l.startsWith('info auditGeneral progress: '));
+  assert.ok(lines.length >= 3, logger.lines.join('\n'));
+  const shares = lines.map((l) => Number(/; ([\d.]+) % of the backlog done/.exec(l)?.[1]));
+  assert.ok(
+    shares.every((share, i) => i === 0 || share >= (shares[i - 1] as number)),
+    `shares ${shares.join(', ')}`,
+  );
+  const etas = lines
+    .map((l) => /caught up in about ([\d.]+) (s|min|h)$/.exec(l))
+    .filter((m) => m !== null)
+    .map((m) => Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'min' ? 60 : 1));
+  assert.ok(
+    etas.length >= 2 && (etas.at(-1) as number) < (etas[0] as number),
+    `ETAs ${etas.join(', ')} s\n${lines.join('\n')}`,
+  );
+  assert.ok(lines.every((l) => /events sent: \d+; events queued: \d+; [\d.]+ events\/s;/.test(l)));
+  const share = points().get(METRICS.catchUpShareDone)?.[0];
+  assert.ok(share !== undefined && share.value > 0 && share.value <= 1, 'the share-done gauge was recorded');
+  assert.ok((points().get(METRICS.catchUpEtaSeconds)?.length ?? 0) > 0, 'the ETA gauge was recorded');
+});
+
+it('prints no progress line at the live edge', async () => {
+  const logger = recordingLogger();
+  await invokeManagementFunction('auditGeneral', testEnv(stack), logger, { progressIntervalMs: 50 });
+  assert.ok(!logger.lines.some((l) => l.includes(' progress: ')), logger.lines.join('\n'));
+  assert.equal(logger.lines.filter((l) => l.includes('statistics:')).length, 1);
+});
+
 it('is off without errors when no connection string is configured', async () => {
   const telemetry = await createTelemetry({});
   assert.equal(telemetry.enabled, false);
