@@ -23,6 +23,11 @@ export function recordingLogger(): Logger & { lines: string[] } {
   return { lines, debug: push('debug'), info: push('info'), warn: push('warn'), error: push('error') };
 }
 
+/** Output of a child process (`npm run collect`) joins the lines checked for leaks. */
+export function checkedForLeaks(output: string): void {
+  for (const line of output.split('\n')) if (line !== '') everyLine.push(line);
+}
+
 /** What the stacks of this file hold that no log line may: identities, secrets, key material, record content. */
 function sensitiveOf(stacks: Iterable<LocalStack>): Sensitive {
   const values = new Map<string, string>();

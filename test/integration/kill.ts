@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Env } from '../../shared/config/index.ts';
 import type { LocalStack } from '../../tools/local/stack.ts';
-import { testEnv } from './helpers.ts';
+import { checkedForLeaks, testEnv } from './helpers.ts';
 import { expireLockOf, stateOf } from './state.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -18,6 +18,8 @@ export function collectProcess(stack: LocalStack, name: string, env: Record<stri
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  // Once its output is complete, what it printed is checked for leaks with the file's other log lines.
+  child.on('close', () => checkedForLeaks(output));
   let done = false;
   const exited = new Promise<number | null>((resolve) =>
     child.on('exit', (code) => {
