@@ -250,19 +250,15 @@ async function loadState(run: ManagementRun, now: Date): Promise<RunState> {
   const stored = await loadCursor(run.cursors, name);
   const startTime = run.config.startTime ?? null;
   if (stored !== undefined) {
-    const decision = resetDecision(stored.value.startTime, startTime, stored.value.startTimeRemoved === true);
+    const decision = resetDecision(stored.value, stored.value.startTime, startTime);
     if (!decision.reset) {
-      // The value the persistence began under stays stored: setting it again is no change.
-      const { startTimeRemoved: _noted, ...kept } = stored.value;
-      const cursor: ManagementCursor =
-        startTime === null && stored.value.startTime !== null ? { ...kept, startTimeRemoved: true } : kept;
       if (decision.noteRemoval) {
         run.logger.info(
           `${name}: MANAGEMENT_START_TIME was removed; the cursor is kept and collection goes on from it ` +
             "(only a new, non-empty value resets this function's persistence).",
         );
       }
-      return { cursor, etag: stored.etag, lastCheckpoint: Date.now(), failures: [] };
+      return { cursor: decision.cursor, etag: stored.etag, lastCheckpoint: Date.now(), failures: [] };
     }
     run.logger.warn(
       `${name}: MANAGEMENT_START_TIME changed from ${stored.value.startTime ?? '(unset)'} to ${startTime}; ` +

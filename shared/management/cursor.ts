@@ -1,10 +1,10 @@
-import type { CursorStore } from '../state/index.ts';
+import type { CursorStore, ResettableCursor } from '../state/index.ts';
 
 /** Persistence version of the Management cursor; bump it with an upgrade step when the shape changes. */
 export const CURSOR_VERSION = 2;
 
 /** Where one content type's collection stands. */
-export interface ManagementCursor {
+export interface ManagementCursor extends ResettableCursor {
   /** MANAGEMENT_START_TIME when this persistence began (null = the default); a different value resets it. */
   startTime: string | null;
   /** Every blob with `contentCreated` before this instant is done: delivered, lost to expiry, or in the retry list. */
@@ -16,8 +16,6 @@ export interface ManagementCursor {
   recent: Record<string, string>;
   /** When this function last asked to start its subscription (Microsoft allows one start per 15 minutes). */
   lastStartRequest: string | null;
-  /** A run already logged that MANAGEMENT_START_TIME was removed (the cursor was kept). */
-  startTimeRemoved?: true;
 }
 
 /** Version 1 kept only the done blobs after `position`. */

@@ -1,6 +1,13 @@
 import type { MessageTraceConfig } from '../config/index.ts';
 import { DeliveryPipeline, type EventSink, type Progress, type ProgressSaved } from '../pipeline/index.ts';
-import { loadFilter, removeFilter, resetDecision, type BlobStore, type CursorStore } from '../state/index.ts';
+import {
+  loadFilter,
+  removeFilter,
+  resetDecision,
+  type ResettableCursor,
+  type BlobStore,
+  type CursorStore,
+} from '../state/index.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { RunStatistics } from '../telemetry/statistics.ts';
 import { watchProgress, type ProgressOptions } from '../telemetry/progress.ts';
@@ -20,14 +27,12 @@ export const WINDOW_MS = DAY_MS;
 export const MIN_WINDOW_MS = 5 * 60_000;
 
 /** Where message trace collection stands: every row received before `position` (minus the delay) was delivered. */
-export interface MessageTraceCursor {
+export interface MessageTraceCursor extends ResettableCursor {
   /** MESSAGE_TRACE_RESET when this persistence began; a different value starts over. */
   reset: string | null;
   position: string;
   /** Window length in use; shrinks when a window did not fit in one run (absent = one day). */
   windowMs?: number;
-  /** A run already logged that MESSAGE_TRACE_RESET was removed (the cursor was kept). */
-  resetRemoved?: true;
 }
 
 export interface MessageTraceRun {
@@ -172,18 +177,14 @@ async function loadState(
   const stored = await run.cursors.load<MessageTraceCursor>(MESSAGE_TRACE_FUNCTION, { currentVersion: CURSOR_VERSION });
   const reset = run.config.reset ?? null;
   if (stored !== undefined) {
-    const decision = resetDecision(stored.value.reset, reset, stored.value.resetRemoved === true);
+    const decision = resetDecision(stored.value, stored.value.reset, reset);
     if (!decision.reset) {
-      // The value the persistence began under stays stored: setting it again is no change.
-      const { resetRemoved: _noted, ...kept } = stored.value;
-      const cursor: MessageTraceCursor =
-        reset === null && stored.value.reset !== null ? { ...kept, resetRemoved: true } : kept;
       if (decision.noteRemoval) {
         run.logger.info(
           `${MESSAGE_TRACE_FUNCTION}: MESSAGE_TRACE_RESET was removed; the cursor is kept and collection goes on from it (only a new, non-empty value resets its persistence).`,
         );
       }
-      return { cursor, etag: stored.etag };
+      return { cursor: decision.cursor, etag: stored.etag };
     }
     run.logger.warn(
       `${MESSAGE_TRACE_FUNCTION}: MESSAGE_TRACE_RESET changed from ${stored.value.reset ?? '(unset)'} to ${reset}; clearing its persistence (cursor and dedupe filter) and starting over.`,

@@ -3,17 +3,31 @@
  * persistence. Only a new, non-empty value does: `azd provision` rewrites every app setting, and a setting that goes
  * missing on the way must not wipe a cursor nobody meant to touch.
  */
-export interface ResetDecision {
-  reset: boolean;
-  /** The setting was removed and that was not said yet: log it once, and keep the stored value to compare with. */
-  noteRemoval: boolean;
+export interface ResettableCursor {
+  /** A run already logged that the setting was removed (the cursor was kept). */
+  settingRemoved?: true;
 }
+
+export type ResetDecision<C> =
+  | { reset: true }
+  /** Keep `cursor`; `noteRemoval`: the setting was removed and that was not said yet, so log it (once). */
+  | { reset: false; cursor: C; noteRemoval: boolean };
 
 /**
  * `stored`: the value the persistence began under (null: the default); `configured`: the value now (null: unset or
- * empty); `removalNoted`: a previous run already said that the setting was removed.
+ * empty). A kept cursor keeps `stored` to compare with, so setting the same value again is no change.
  */
-export function resetDecision(stored: string | null, configured: string | null, removalNoted: boolean): ResetDecision {
-  if (configured === null) return { reset: false, noteRemoval: stored !== null && !removalNoted };
-  return { reset: configured !== stored, noteRemoval: false };
+export function resetDecision<C extends ResettableCursor>(
+  cursor: C,
+  stored: string | null,
+  configured: string | null,
+): ResetDecision<C> {
+  if (configured !== null && configured !== stored) return { reset: true };
+  const { settingRemoved, ...rest } = cursor;
+  const removed = configured === null && stored !== null;
+  return {
+    reset: false,
+    cursor: (removed ? { ...rest, settingRemoved: true } : rest) as C,
+    noteRemoval: removed && settingRemoved !== true,
+  };
 }

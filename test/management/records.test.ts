@@ -21,16 +21,22 @@ async function sent(outbox: Outbox): Promise<[string, string][]> {
   return lines;
 }
 
+/** A sink without obfuscation into a fresh outbox, with its own filter unless one is given. */
+function plainSink(options: { filter?: DedupeFilter; stats?: ReturnType<typeof emptyStatistics> } = {}) {
+  const outbox = new Outbox(framer);
+  const sink = createRecordSink({
+    filter: options.filter ?? DedupeFilter.create(settings, 1),
+    pipeline: outbox,
+    stats: options.stats ?? emptyStatistics(),
+    obfuscate: undefined,
+  });
+  return { outbox, sink };
+}
+
 describe('record sink', () => {
   it('queues new records under their Workload table and drops duplicates', async () => {
-    const outbox = new Outbox(framer);
     const stats = emptyStatistics();
-    const sink = createRecordSink({
-      filter: DedupeFilter.create(settings, 1),
-      pipeline: outbox,
-      stats,
-      obfuscate: undefined,
-    });
+    const { outbox, sink } = plainSink({ stats });
     const a = '{"Id":"a","Workload":"MicrosoftTeams","CreationTime":"2026-11-20T10:00:00"}';
     sink(Buffer.from(a));
     sink(Buffer.from(a));
@@ -39,13 +45,7 @@ describe('record sink', () => {
   });
 
   it('sends a record that is not valid JSON as received, to the unknown table', async () => {
-    const outbox = new Outbox(framer);
-    const sink = createRecordSink({
-      filter: DedupeFilter.create(settings, 1),
-      pipeline: outbox,
-      stats: emptyStatistics(),
-      obfuscate: undefined,
-    });
+    const { outbox, sink } = plainSink();
     const broken = '{"Id":"x","Flag":tru}';
     sink(Buffer.from(broken));
     assert.deepEqual(await sent(outbox), [['cloud.office365.management.unknown', broken]]);
@@ -68,9 +68,8 @@ describe('record sink', () => {
   });
 
   it('sends bytes that are not UTF-8 as text with U+FFFD, under the digest of that text', async () => {
-    const outbox = new Outbox(framer);
     const filter = DedupeFilter.create(settings, 1);
-    const sink = createRecordSink({ filter, pipeline: outbox, stats: emptyStatistics(), obfuscate: undefined });
+    const { outbox, sink } = plainSink({ filter });
     const bytes = Buffer.concat([
       Buffer.from('{"Id":"z","Workload":"Exchange","S":"'),
       Buffer.from([0xff]),
@@ -84,13 +83,7 @@ describe('record sink', () => {
   });
 
   it('keeps a record with a raw line break on one line', async () => {
-    const outbox = new Outbox(framer);
-    const sink = createRecordSink({
-      filter: DedupeFilter.create(settings, 1),
-      pipeline: outbox,
-      stats: emptyStatistics(),
-      obfuscate: undefined,
-    });
+    const { outbox, sink } = plainSink();
     // Raw CR and LF bytes inside a string: not valid JSON, but they must not split the event on Devo's side.
     sink(Buffer.from('{"Id":"n","Workload":"Exchange","S":"a\nb\r"}'));
     sink(Buffer.from('{"Id":"m","Workload":"Exchange","S":"a\r\nb"}'));
@@ -133,13 +126,7 @@ describe('leading fields', () => {
   });
 
   it('tags a record by its top-level Workload even when a nested object comes first', async () => {
-    const outbox = new Outbox(framer);
-    const sink = createRecordSink({
-      filter: DedupeFilter.create(settings, 1),
-      pipeline: outbox,
-      stats: emptyStatistics(),
-      obfuscate: undefined,
-    });
+    const { outbox, sink } = plainSink();
     sink(Buffer.from('{"X":{"Workload":"SharePoint"},"Workload":"Exchange","CreationTime":"2026-11-20T10:01:02"}'));
     assert.equal((await sent(outbox))[0]?.[0], tagForWorkload('Exchange'));
   });
