@@ -12,6 +12,7 @@ import {
   type HttpFailure,
 } from './failure.ts';
 import { createRateLimiter, unlimited, type RateLimiter } from './rate-limiter.ts';
+import { isRateLimitDeadline } from './window-limiter.ts';
 import { decideRetry, isTransientNetworkCode, isTransientStatus } from './retry-policy.ts';
 
 export interface RetryEvent {
@@ -300,6 +301,7 @@ function statusFailure(
 function toFailure(err: unknown, url: string, signal: AbortSignal | undefined): unknown {
   if (err instanceof ReaderError || isHttpFailure(err)) return err;
   if (isHostNotAllowed(err)) return httpFailure('refused', err.message, { url, errorCode: err.code });
+  if (isRateLimitDeadline(err)) return httpFailure('deadline', err.message, { url, errorCode: err.code });
   if (signal?.aborted === true)
     return httpFailure('deadline', 'the request was aborted: the run is out of time', { url });
   const e = err as { code?: string; message?: string };

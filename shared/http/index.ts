@@ -24,6 +24,13 @@ export {
 } from './failure.ts';
 export { createRateLimiter, unlimited, type RateLimiter } from './rate-limiter.ts';
 export {
+  RATE_LIMIT_DEADLINE,
+  createWindowLimiter,
+  isRateLimitDeadline,
+  type WindowLimiter,
+  type WindowLimiterOptions,
+} from './window-limiter.ts';
+export {
   RETRYABLE_STATUS_CODES,
   decideRetry,
   isTransientNetworkCode,

@@ -2,11 +2,12 @@ import type { TokenSource } from '../auth/index.ts';
 import type { HttpSettings } from '../config/index.ts';
 import {
   createHttpClient,
-  createRateLimiter,
+  createWindowLimiter,
   isHttpFailure,
   jsonBody,
   type HttpBudget,
   type HttpClient,
+  type RateLimiter,
   type AttemptEvent,
   type RetryEvent,
 } from '../http/index.ts';
@@ -39,14 +40,20 @@ export interface TraceClientOptions {
   url: string;
   tokens: TokenSource;
   http: HttpSettings;
-  /** Graph allows 100 requests per 5 minutes per tenant; we keep under this budget. */
+  /**
+   * Graph allows 100 requests per 5 minutes per tenant. The limiter that keeps to this budget (shared with earlier
+   * invocations through the function's state); without one, the budget counts this client's requests only.
+   */
   requestsPer5Minutes: number;
+  graphLimiter?: RateLimiter;
   budget?: HttpBudget;
   onRetry?: (event: RetryEvent) => void;
   onRequest?: (url: URL) => void;
   onAttempt?: (event: AttemptEvent) => void;
 }
 
+/** Graph counts message trace requests per tenant over a rolling five minutes. */
+export const GRAPH_BUDGET_WINDOW_MS = 300_000;
 /** Graph `$top` maximum: fewer pages means fewer requests against the 5-minute budget. */
 export const GRAPH_PAGE_SIZE = 5000;
 export const RWS_PATH = '/ecp/reportingwebservice/reporting.svc/MessageTrace';
@@ -117,10 +124,13 @@ export function createTraceClient(options: TraceClientOptions): TraceSource {
     maxRetryDelayMs: options.http.maxRetryWaitMs,
     ...(options.api === 'graph'
       ? {
-          rateLimiter: createRateLimiter({
-            perSecond: options.requestsPer5Minutes / 300,
-            burst: options.requestsPer5Minutes,
-          }),
+          rateLimiter:
+            options.graphLimiter ??
+            createWindowLimiter({
+              limit: options.requestsPer5Minutes,
+              windowMs: GRAPH_BUDGET_WINDOW_MS,
+              ...(options.budget === undefined ? {} : { deadline: options.budget.deadline }),
+            }),
         }
       : options.http.requestsPerSecond === undefined
         ? {}

@@ -6,6 +6,7 @@ import type { Logger } from '../telemetry/logger.ts';
 import type { RunStatistics } from '../telemetry/statistics.ts';
 import { createTraceClient } from './client.ts';
 import { collectMessageTrace, MESSAGE_TRACE_FUNCTION } from './collector.ts';
+import { openGraphBudget } from './graph-budget.ts';
 
 /** One timer invocation of `messageTrace`, from settings to statistics. */
 export async function invokeMessageTrace(
@@ -20,28 +21,38 @@ export async function invokeMessageTrace(
       ...config.http,
       deadline: context.deadline,
     });
+    const cursors = createCursorStore(context.state.table);
+    const graphBudget =
+      config.api === 'graph'
+        ? await openGraphBudget({ cursors, limit: config.requestsPer5Minutes, budget: context.budget, logger })
+        : undefined;
     const source = createTraceClient({
       api: config.api,
       url: config.url,
       tokens,
       http: config.http,
       requestsPer5Minutes: config.requestsPer5Minutes,
+      ...(graphBudget === undefined ? {} : { graphLimiter: graphBudget.limiter }),
       budget: context.budget,
       onRequest: context.onRequest,
       onRetry: context.onRetry,
       onAttempt: context.onAttempt,
     });
-    await collectMessageTrace({
-      config,
-      source,
-      sink: context.sender,
-      cursors: createCursorStore(context.state.table),
-      blobs: createBlobStore(context.state.container),
-      logger,
-      stats: context.stats,
-      deadline: context.deadline,
-      signal: context.signal,
-      progress: context.progress,
-    });
+    try {
+      await collectMessageTrace({
+        config,
+        source,
+        sink: context.sender,
+        cursors,
+        blobs: createBlobStore(context.state.container),
+        logger,
+        stats: context.stats,
+        deadline: context.deadline,
+        signal: context.signal,
+        progress: context.progress,
+      });
+    } finally {
+      await graphBudget?.close();
+    }
   });
 }

@@ -19,6 +19,7 @@ export { loadFilter, removeFilter, type PersistedFilter } from './filter-state.t
 export { compactionBytes, planFilterSave, saveFilter, type FilterSave } from './filter-save.ts';
 export { keepWarm } from './filter-cache.ts';
 export { deliveryMarkName, loadDeliveryMark, type DeliveryMark } from './delivery-mark.ts';
+export { loadRequestLog, requestLogName, type RequestLog } from './request-log.ts';
 export { resetDecision, type ResetDecision, type ResettableCursor } from './reset-policy.ts';
 export {
   acquireFunctionLock,

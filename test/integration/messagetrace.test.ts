@@ -215,4 +215,27 @@ describe('Message trace collector end to end', () => {
       assert.equal(stack.receiver.lines.length, delivered, 'nothing was collected again');
     });
   });
+
+  it('Graph: two back-to-back runs share one budget of MESSAGE_TRACE_REQUESTS_PER_5_MINUTES in any 5 minutes', async () => {
+    // Graph's own quota, as strict as the setting: one request over it would be refused with a 429.
+    await withStack({ simulator: { messageTrace: { graphThrottle: { limit: 4 } } } }, async (stack) => {
+      const env = testEnv(stack, { MESSAGE_TRACE_REQUESTS_PER_5_MINUTES: '4', MESSAGE_TRACE_DAYS_BACK: '7' });
+      // Runs whose default 30-minute budget (less its 4.5-minute margin) ends ten seconds from now: too soon to wait
+      // five minutes for room in the budget.
+      const shortRun = () => ({ startedAt: Date.now() - (30 - 4.5) * 60_000 + 10_000 });
+      const first = recordingLogger();
+      const stats = await invokeMessageTrace(env, first, shortRun());
+      assert.equal(stats.requests, 4, 'the first run spent the budget');
+      assert.equal(stats.stoppedEarly, true, first.lines.join('\n'));
+      const second = recordingLogger();
+      const again = await invokeMessageTrace(env, second, shortRun());
+      assert.equal(again.requests, 0, 'the second run found the budget spent by the first');
+      assert.ok(
+        second.lines.some((l) => l.includes('request budget has no room')),
+        second.lines.join('\n'),
+      );
+      assert.equal(stack.simulator.log.requests('graph').length, 4);
+      assert.equal(stack.simulator.messageTrace.throttled, 0, 'Graph never had to refuse a request');
+    });
+  });
 });

@@ -132,7 +132,8 @@ export const messageTraceOrganization = textSetting({
 export const messageTraceRequestsPer5Minutes = integerSetting({
   name: 'MESSAGE_TRACE_REQUESTS_PER_5_MINUTES',
   errorId: 89,
-  description: 'Client-side budget of Graph requests; Microsoft allows 100 per 5 minutes per tenant.',
+  description:
+    'Graph requests (retries included) allowed to start in any 5 minutes, shared by back-to-back runs; Microsoft allows 100 per tenant.',
   min: 1,
   max: 100,
   default: 90,
