@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { invokeManagementFunction } from '../../shared/management/invoke.ts';
 import { acquireFunctionLock } from '../../shared/state/index.ts';
-import { assertDelivered, recordingLogger, testEnv, withStack } from './helpers.ts';
+import { assertDelivered, checkedForLeaks, recordingLogger, testEnv, withStack } from './helpers.ts';
 import { stateOf } from './state.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -25,7 +25,8 @@ describe('function lock', () => {
         let output = '';
         child.stdout.on('data', (d: Buffer) => (output += d.toString()));
         child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-        const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+        const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+        checkedForLeaks(output);
         assert.equal(code, 0, output);
         assert.match(output, /auditGeneral: busy/);
         assert.equal(stack.simulator.log.requests().length, 0, 'it asked the API nothing');

@@ -18,7 +18,7 @@ import { traceKey } from '../../shared/messagetrace/mapping.ts';
 import type { DevoReceiverFaults } from '../support/devo-receiver.ts';
 import type { LocalStack } from '../../tools/local/stack.ts';
 import { chaosFaults, CONTENT_TYPES } from '../../tools/simulator/index.ts';
-import { recordingLogger, testEnv, withStack } from './helpers.ts';
+import { checkedForLeaks, recordingLogger, testEnv, withStack } from './helpers.ts';
 import { stateOf } from './state.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -61,9 +61,18 @@ async function killedRun(stack: LocalStack, name: string, env: Env, random: () =
   const child = spawn(process.execPath, ['tools/collect.ts', name], {
     cwd: repo,
     env: { PATH: process.env.PATH ?? '', ...(env as Record<string, string>) },
-    stdio: 'ignore',
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  // Output up to the kill joins the lines checked for leaks.
+  const exited = new Promise<void>((resolve) =>
+    child.on('close', () => {
+      checkedForLeaks(output);
+      resolve();
+    }),
+  );
   const limit = Date.now() + 300 + random() * 4000;
   const afterLines = random() < 0.5;
   let done = false;
