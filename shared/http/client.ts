@@ -221,36 +221,67 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 class ReaderError extends Error {}
 
 /**
- * Feeds the body to `onChunk`, failing when no chunk arrives for `idleMs` while we wait for one. The stream is
- * pulled, so while `onChunk` is busy nothing is read and no timer runs.
+ * Feeds the body to `onChunk` chunk by chunk as it arrives, failing when no chunk comes for `idleMs` while we wait
+ * for one. While an `onChunk` promise is pending the stream is paused and no timer runs, so a slow reader never
+ * times the body out. Chunks are taken from `data` events rather than `read()`, which would first copy every chunk
+ * buffered meanwhile into one new buffer: the whole body, once more.
  */
-async function readChunks(
+function readChunks(
   stream: Request,
   idleMs: number,
   onChunk: (chunk: Buffer) => void | Promise<void>,
 ): Promise<number> {
-  const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  let bytes = 0;
-  for (;;) {
+  return new Promise<number>((resolve, reject) => {
+    let bytes = 0;
+    let busy = false;
+    let ended = false;
+    let settled = false;
     let timer: NodeJS.Timeout | undefined;
-    const idle = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(idleTimeout(idleMs)), idleMs);
-    });
-    let next: IteratorResult<Buffer>;
-    try {
-      next = await Promise.race([chunks.next(), idle]);
-    } finally {
+    const finish = (err?: unknown): void => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
-    }
-    if (next.done === true) return bytes;
-    bytes += next.value.length;
-    try {
-      await onChunk(next.value);
-    } catch (err) {
-      if (isBodyInvalid(err)) throw err;
-      throw new ReaderError('body reader failed', { cause: err });
-    }
-  }
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      if (err === undefined) resolve(bytes);
+      else reject(err as Error);
+    };
+    const arm = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => finish(idleTimeout(idleMs)), idleMs);
+    };
+    const readerFailed = (err: unknown): void =>
+      finish(isBodyInvalid(err) ? err : new ReaderError('body reader failed', { cause: err }));
+    const onData = (chunk: Buffer): void => {
+      bytes += chunk.length;
+      let pending: void | Promise<void>;
+      try {
+        pending = onChunk(chunk);
+      } catch (err) {
+        return readerFailed(err);
+      }
+      if (pending === undefined) return arm();
+      clearTimeout(timer);
+      busy = true;
+      stream.pause();
+      pending.then(() => {
+        busy = false;
+        if (settled) return;
+        if (ended) return finish();
+        arm();
+        stream.resume();
+      }, readerFailed);
+    };
+    const onEnd = (): void => {
+      ended = true;
+      if (!busy) finish();
+    };
+    // Stays attached after the end: an error the stream emits later must not go unhandled.
+    stream.on('error', (err) => finish(err));
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    arm();
+  });
 }
 
 const idleTimeout = (idleMs: number) =>
