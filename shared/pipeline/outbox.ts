@@ -17,9 +17,10 @@ export class Outbox {
   #tag = '';
   #prefix: Buffer = Buffer.alloc(0);
 
-  constructor(framer: LineFramer) {
+  /** `keepBytes`: how much of confirmed batches' chunk buffers to keep for framing new events into. */
+  constructor(framer: LineFramer, keepBytes = 0) {
     this.#framer = framer;
-    this.#lines = new FramedLines(framer.chunkBytes);
+    this.#lines = new FramedLines(framer.chunkBytes, keepBytes);
   }
 
   /** Queues one event: a record's UTF-8 bytes as received, or text. */
@@ -43,6 +44,11 @@ export class Outbox {
   /** Takes every held event, as one batch to deliver, and starts empty again. */
   take(): Batch {
     return this.#lines.take();
+  }
+
+  /** Takes back a batch Devo confirmed (nothing else may still read it), to reuse its buffers. */
+  recycle(batch: Batch): void {
+    this.#lines.recycle(batch);
   }
 }
 

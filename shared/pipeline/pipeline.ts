@@ -62,8 +62,9 @@ export class DeliveryPipeline {
 
   constructor(options: PipelineOptions) {
     this.#o = options;
-    this.#outbox = new Outbox(options.sink);
     this.#spillBytes = options.spillBytes ?? SPILL_BYTES;
+    // One batch is framed while the one before it is delivered: buffers of one batch's size go round.
+    this.#outbox = new Outbox(options.sink, this.#spillBytes + options.sink.chunkBytes);
   }
 
   get filter(): DedupeFilter {
@@ -184,6 +185,8 @@ export class DeliveryPipeline {
     if (batch.lines > 0) {
       this.#checkLease();
       const sent = await deliverBatch(batch, this.#o.sink);
+      // Confirmed: the sender holds none of it any more.
+      this.#outbox.recycle(batch);
       // Counted only now that Devo confirmed them: the metrics and the statistics line say what was delivered.
       this.#o.stats.eventsSent += sent;
       const byTag = this.#o.stats.sentByTag;

@@ -27,6 +27,27 @@ describe('framed lines', () => {
     assert.equal(lines.take().lines, 0, 'take starts empty again');
   });
 
+  it('frames new lines into the buffers of a confirmed batch, keeping no more than it was asked to', () => {
+    const lines = new FramedLines(4096, 3 * 4096);
+    const fill = (n: number) => {
+      for (let i = 0; i < n; i++) lines.append('a.b', prefix('a.b'), `{"i":${i},"pad":"${'x'.repeat(900)}"}`);
+      return lines.take();
+    };
+    const first = fill(20);
+    assert.ok(first.chunks.length >= 5);
+    const expected = Buffer.concat(first.chunks.map((c) => c.data));
+    // A line larger than a chunk gets a buffer of its own size: not one to reuse.
+    lines.append('a.b', prefix('a.b'), 'y'.repeat(5000));
+    const large = lines.take();
+    lines.recycle(first);
+    lines.recycle(large);
+    const second = fill(20);
+    const reused = second.chunks.filter((c) => first.chunks.some((f) => f.data.buffer === c.data.buffer));
+    assert.equal(reused.length, 3, 'three chunk buffers kept and reused');
+    assert.ok(!second.chunks.some((c) => c.data.buffer === large.chunks[0]?.data.buffer));
+    assert.deepEqual(Buffer.concat(second.chunks.map((c) => c.data)), expected, 'reused buffers hold the new lines');
+  });
+
   it('gives a line longer than a chunk a chunk of its own, and sizes text exactly', () => {
     const lines = new FramedLines(64);
     lines.append('a.b', prefix('a.b'), 'x');
