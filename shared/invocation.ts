@@ -85,6 +85,7 @@ export async function runInvocation(
   }
   const sender = new DevoSender(config.devo, {
     onConnection: (event) => logger.debug(devoTrace(functionName, event)),
+    onWarning: (message) => logger.warn(`${functionName}: ${message}`),
   });
   const mark = await loadDeliveryMark(createCursorStore(state.table), functionName).catch((err: unknown) => {
     logger.warn(

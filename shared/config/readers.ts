@@ -1,6 +1,7 @@
 import type { Cloud } from './clouds.ts';
 import { ConfigError, type SettingProblem } from './errors.ts';
 import { normalizePem, parseCertificates, parsePrivateKey } from './pem.ts';
+import { checkPkcs12, decodePfx } from './pkcs12.ts';
 import * as S from './schema/index.ts';
 import type { DedupeSettings, DevoSettings, StorageSettings } from './settings-types.ts';
 import { collect, rawValue, type Env, type SettingSpec } from './spec.ts';
@@ -79,13 +80,15 @@ export function readDevoSettings(env: Env): DevoSettings {
       tls: collect(S.devoTls, env, problems),
       compression: collect(S.devoCompression, env, problems),
     };
+    const level = collect(S.devoTlsSecurityLevel, env, problems);
+    if (level !== undefined) settings.tlsSecurityLevel = level;
     if (settings.tls) Object.assign(settings, readDevoCredentials(env, problems));
     if (settings.tls === false && settings.host !== undefined && isDevoCloudHost(settings.host)) {
       problems.push({
         errorId: S.devoTls.errorId,
         setting: S.devoTls.name,
         problem: `is false, but DEVO_HOST ${settings.host} is a Devo cloud collector, which accepts only mutual TLS; plain TCP is only for an in-house relay.`,
-        fix: 'set DEVO_TLS=true with DEVO_CERT, DEVO_KEY and DEVO_CHAIN, or set DEVO_HOST to your in-house relay.',
+        fix: 'set DEVO_TLS=true with DEVO_CERT, DEVO_KEY and DEVO_CHAIN (or DEVO_PFX and DEVO_CHAIN), or set DEVO_HOST to your in-house relay.',
       });
     }
     return settings;
@@ -106,26 +109,76 @@ export function isDevoCloudHost(host: string): boolean {
   return DEVO_CLOUD_DOMAINS.some((domain) => name === domain || name.endsWith(`.${domain}`));
 }
 
-/** Reads and cross-checks the client certificate, key and chain, so a bad upload fails here and not at 2 a.m. */
-function readDevoCredentials(env: Env, problems: SettingProblem[]): Pick<DevoSettings, 'cert' | 'key' | 'chain'> {
-  const pem = (spec: typeof S.devoCert): string | undefined => {
+/** Reads and cross-checks the client credential and the chain, so a bad upload fails here and not at 2 a.m. */
+function readDevoCredentials(env: Env, problems: SettingProblem[]): Partial<DevoSettings> {
+  const problem = (spec: SettingSpec<unknown>, text: string, fix: string): void => {
+    problems.push({ errorId: spec.errorId, setting: spec.name, problem: text, fix });
+  };
+  const pem = (spec: typeof S.devoCert, alternative: string): string | undefined => {
     const raw = collect(spec, env, problems);
     if (raw === undefined) {
       if (rawValue(env, spec.name) === undefined)
-        problems.push(missing(spec, `${spec.fix} Or set DEVO_TLS=false for a plain-TCP in-house relay.`));
+        problems.push(missing(spec, `${spec.fix}${alternative} Or set DEVO_TLS=false for a plain-TCP in-house relay.`));
       return undefined;
     }
     return normalizePem(raw);
   };
-  const cert = pem(S.devoCert);
-  const key = pem(S.devoKey);
-  const chain = pem(S.devoChain);
-  const problem = (spec: SettingSpec<unknown>, text: string, fix: string): void => {
-    problems.push({ errorId: spec.errorId, setting: spec.name, problem: text, fix });
+  const readChain = (): string | undefined => {
+    const chain = pem(S.devoChain, '');
+    if (chain !== undefined) certificatesOrProblem(chain, S.devoChain, problem);
+    return chain;
   };
+  const passphraseSet = rawValue(env, S.devoPfxPassphrase.name) !== undefined;
+  if (rawValue(env, S.devoPfx.name) === undefined) {
+    if (passphraseSet) {
+      problem(
+        S.devoPfxPassphrase,
+        'is set but DEVO_PFX is not.',
+        'set DEVO_PFX to the base64 PKCS#12 bundle, or remove DEVO_PFX_PASSPHRASE when using DEVO_CERT and DEVO_KEY.',
+      );
+    }
+    const credentials = readDevoPem(pem, problem);
+    return { ...credentials, chain: readChain() };
+  }
+  const both = [S.devoCert, S.devoKey].filter((spec) => rawValue(env, spec.name) !== undefined);
+  if (both.length > 0) {
+    problem(
+      S.devoPfx,
+      `is set together with ${both.map((spec) => spec.name).join(' and ')}: the client credential must come one way only.`,
+      'to use the PKCS#12 bundle remove DEVO_CERT and DEVO_KEY; to use the PEM files remove DEVO_PFX and DEVO_PFX_PASSPHRASE.',
+    );
+  }
+  const pfx = collect(S.devoPfx, env, problems);
+  const pfxPassphrase = collect(S.devoPfxPassphrase, env, problems);
+  const chain = readChain();
+  if (pfx === undefined || (passphraseSet && pfxPassphrase === undefined)) return { chain };
+  const trouble = checkPkcs12(decodePfx(pfx), pfxPassphrase);
+  if (trouble === 'passphrase') {
+    problem(
+      S.devoPfxPassphrase,
+      pfxPassphrase === undefined
+        ? 'is not set, but DEVO_PFX is protected by a passphrase (its integrity check failed).'
+        : 'does not open DEVO_PFX (its integrity check failed: wrong passphrase).',
+      S.devoPfxPassphrase.fix,
+    );
+  } else if (trouble === 'format') {
+    problem(
+      S.devoPfx,
+      'is base64 text, but not of a PKCS#12 bundle Node can read (a bundle encrypted with RC2 by older tools must be converted, see README).',
+      S.devoPfx.fix,
+    );
+  }
+  return { pfx, ...(pfxPassphrase === undefined ? {} : { pfxPassphrase }), chain };
+}
 
+/** The PEM certificate and its key: both present, readable, current and belonging together. */
+function readDevoPem(
+  pem: (spec: typeof S.devoCert, alternative: string) => string | undefined,
+  problem: (spec: SettingSpec<unknown>, text: string, fix: string) => void,
+): Pick<DevoSettings, 'cert' | 'key'> {
+  const cert = pem(S.devoCert, ' Or set DEVO_PFX to a PKCS#12 bundle.');
+  const key = pem(S.devoKey, ' Or set DEVO_PFX to a PKCS#12 bundle.');
   const [leaf] = cert === undefined ? [] : certificatesOrProblem(cert, S.devoCert, problem);
-  if (chain !== undefined) certificatesOrProblem(chain, S.devoChain, problem);
   if (leaf !== undefined && Date.parse(leaf.validTo) < Date.now()) {
     problem(S.devoCert, `the certificate expired on ${leaf.validTo}.`, 'download a current certificate from Devo.');
   }
@@ -148,7 +201,7 @@ function readDevoCredentials(env: Env, problems: SettingProblem[]): Pick<DevoSet
       );
     }
   }
-  return { cert, key, chain };
+  return { cert, key };
 }
 
 function certificatesOrProblem(

@@ -8,6 +8,11 @@ export interface DevoSettings {
   cert?: string;
   key?: string;
   chain?: string;
+  /** Base64 text of a PKCS#12 bundle replacing `cert` and `key` (never both); `chain` is still required. */
+  pfx?: string;
+  pfxPassphrase?: string;
+  /** OpenSSL security level 0–5; absent: Node's default. */
+  tlsSecurityLevel?: number;
   compression: 'none' | 'gzip';
 }
 

@@ -93,6 +93,7 @@ export function resolveDevoOptions(options: DevoSenderOptions): ResolvedDevoOpti
   checkInteger('priority', resolved.priority, 0, 191);
   checkInteger('gzipLevel', resolved.gzipLevel, 0, 9);
   checkInteger('retryAttempts', resolved.retryAttempts, 1, 100);
+  if (resolved.tlsSecurityLevel !== undefined) checkInteger('tlsSecurityLevel', resolved.tlsSecurityLevel, 0, 5);
   for (const name of [
     'connectTimeoutMs',
     'writeTimeoutMs',
