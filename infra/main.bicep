@@ -106,6 +106,9 @@ param devoTls string = 'true'
 @description('DEVO_TLS_SECURITY_LEVEL: OpenSSL security level 0-5. Empty: Node\'s default (1). 0 only for an old Devo domain certificate refused with CA_MD_TOO_WEAK.')
 param devoTlsSecurityLevel string = ''
 
+@description('DEVO_MAX_EVENT_BYTES: longest syslog line sent to Devo; a longer event is cut to fit and ends in [o365devo:truncated].')
+param devoMaxEventBytes string = '262144'
+
 @description('DEVO_COMPRESSION: none or gzip.')
 @allowed(['none', 'gzip'])
 param devoCompression string = 'none'
@@ -339,6 +342,7 @@ var appSettings = {
   // A reference to a secret that was never written would not resolve, so it is only set when a passphrase is given.
   DEVO_PFX_PASSPHRASE: devoPkcs12 && !empty(devoPfxPassphrase) ? keyVaultReference(keyVaultName, secretNames.devoPfxPassphrase) : ''
   DEVO_TLS_SECURITY_LEVEL: devoTlsSecurityLevel
+  DEVO_MAX_EVENT_BYTES: devoMaxEventBytes
   DEVO_COMPRESSION: devoCompression
   BLOOM_FILTER_SIZE: bloomFilterSize
   BLOOM_FILTER_BUFFER_SIZE: bloomFilterBufferSize

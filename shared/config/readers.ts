@@ -79,6 +79,7 @@ export function readDevoSettings(env: Env): DevoSettings {
       port: collect(S.devoPort, env, problems) as number,
       tls: collect(S.devoTls, env, problems),
       compression: collect(S.devoCompression, env, problems),
+      maxEventBytes: collect(S.devoMaxEventBytes, env, problems),
     };
     const level = collect(S.devoTlsSecurityLevel, env, problems);
     if (level !== undefined) settings.tlsSecurityLevel = level;

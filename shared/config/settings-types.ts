@@ -13,6 +13,8 @@ export interface DevoSettings {
   pfxPassphrase?: string;
   /** OpenSSL security level 0–5; absent: Node's default. */
   tlsSecurityLevel?: number;
+  /** Longest framed line; longer events are cut with a marker. Absent: the sender's default (256 KiB). */
+  maxEventBytes?: number;
   compression: 'none' | 'gzip';
 }
 

@@ -113,6 +113,11 @@ export class DevoSender {
     return this.#lines.chunkBytes;
   }
 
+  /** Lines framed elsewhere must be cut to this many bytes, as `send` cuts its own (see event-cap.ts). */
+  get maxEventBytes(): number {
+    return this.#o.maxEventBytes;
+  }
+
   /**
    * Takes lines already framed with `prefix()` in chunks of about `chunkBytes`, behind everything sent before, with
    * the same delivery guarantee as `send`. The lines are already in memory, so there is no high-water wait.
@@ -121,6 +126,7 @@ export class DevoSender {
     if (this.#closing !== null) throw new DevoError('DEVO_SENDER_CLOSED', 'sendFramed() called after close()');
     if (batch.lines === 0) return;
     this.#lines.cut();
+    this.#s.truncatedEvents += batch.truncated;
     for (const [tag, counts] of batch.tags) {
       const entry = this.#tags.get(tag) ?? this.#addTag(tag);
       entry.events += counts.events;

@@ -308,6 +308,16 @@ const CASES: Case[] = [
     message: /6 is out of range 0\.\.5\. Fix: leave it empty, or use 0 only if Devo refuses .* CA_MD_TOO_WEAK/,
   },
   {
+    setting: 'DEVO_MAX_EVENT_BYTES',
+    read: readDevoSettings,
+    base: DEVO_TLS,
+    defaultOf: (r: { maxEventBytes?: number }) => r.maxEventBytes,
+    defaultValue: 262_144,
+    bad: '100',
+    errorId: 43,
+    message: /100 is out of range 1024\.\.16777216\. Fix: use a value from 1024 to 16777216/,
+  },
+  {
     setting: 'DEVO_COMPRESSION',
     read: readDevoSettings,
     base: DEVO_TLS,
@@ -676,6 +686,7 @@ describe('settings: required values and cross-checks', () => {
       port: 13000,
       tls: false,
       compression: 'none',
+      maxEventBytes: 262_144,
     });
   });
 

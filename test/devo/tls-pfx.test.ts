@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { createSecureContext } from 'node:tls';
+import { TRUNCATION_MARKER } from '../../shared/devo/event-cap.ts';
 import { DevoSender, buildSecureContext, isDevoError } from '../../shared/devo/index.ts';
 import {
   NODE_DEFAULT_SECURITY_LEVEL,
@@ -150,4 +151,30 @@ describe('Devo TLS security level', () => {
     }
     assert.equal(securityLevelWarning(1), undefined);
   });
+});
+
+describe('Devo event cap in DevoSender.send', () => {
+  let receiver: DevoReceiver;
+  before(async () => {
+    receiver = await startDevoReceiver();
+  });
+  after(() => receiver.close());
+
+  for (const compression of ['none', 'gzip'] as const) {
+    it(`cuts an oversized event to the cap, delivers it and counts it (${compression})`, async () => {
+      const tag = `my.app.test.cap.${compression}`;
+      const sender = new DevoSender({ ...settingsFor(receiver, { compression, maxEventBytes: 2_048 }), hostname: 'h' });
+      sender.send(tag, 'small');
+      sender.send(tag, `{"big":"${'é'.repeat(5_000)}"}`);
+      await sender.close();
+      const lines = receiver.byTag.get(tag) ?? [];
+      assert.equal(lines.length, 2);
+      assert.equal(lines[0]?.message, 'small');
+      const cut = lines[1];
+      assert.ok(cut?.message.endsWith(TRUNCATION_MARKER));
+      assert.ok((cut?.raw.length ?? Infinity) + 1 <= 2_048, `line of ${cut?.raw.length} bytes`);
+      assert.ok(!cut?.message.includes('\uFFFD'), 'no character was split');
+      assert.equal(sender.stats().truncatedEvents, 1);
+    });
+  }
 });

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_EVENT_BYTES, MAX_MAX_EVENT_BYTES, MIN_MAX_EVENT_BYTES } from '../../devo/event-cap.ts';
 import { booleanSetting, enumSetting, integerSetting, textSetting, type SettingSpec } from '../spec.ts';
 export const devoHost = textSetting({
   name: 'DEVO_HOST',
@@ -87,6 +88,15 @@ export const devoTlsSecurityLevel = integerSetting({
   max: 5,
   fix: 'leave it empty, or use 0 only if Devo refuses the domain certificate with CA_MD_TOO_WEAK.',
 });
+export const devoMaxEventBytes = integerSetting({
+  name: 'DEVO_MAX_EVENT_BYTES',
+  errorId: 43,
+  description:
+    'Largest syslog line (header and LF included) sent to Devo, which documents no limit. A longer event is cut on a character boundary to fit and ends in `[o365devo:truncated]`, never dropped; cut events are counted (metric `o365devo.devo.truncated_events`).',
+  min: MIN_MAX_EVENT_BYTES,
+  max: MAX_MAX_EVENT_BYTES,
+  default: DEFAULT_MAX_EVENT_BYTES,
+});
 export const devoCompression = enumSetting({
   name: 'DEVO_COMPRESSION',
   errorId: 36,
@@ -106,5 +116,6 @@ export const DEVO_SETTINGS: readonly SettingSpec<unknown>[] = [
   devoPfx,
   devoPfxPassphrase,
   devoTlsSecurityLevel,
+  devoMaxEventBytes,
   devoCompression,
 ];
