@@ -1,4 +1,6 @@
-import { createSecureContext } from 'node:tls';
+import type { X509Certificate } from 'node:crypto';
+import { Duplex } from 'node:stream';
+import { TLSSocket, createSecureContext } from 'node:tls';
 
 /** Why a PKCS#12 bundle cannot be used: its integrity check failed (the passphrase), or it is not PKCS#12 at all. */
 export type Pkcs12Problem = 'passphrase' | 'format';
@@ -20,14 +22,23 @@ export function pkcs12Problem(err: unknown): Pkcs12Problem {
 
 /**
  * Opens the bundle the way the sender will (Node's own PKCS#12 reader, never a parser of ours) and returns what is
- * wrong with it, or undefined when it is usable.
+ * wrong with it, or its client certificate. The certificate is read back through a TLS socket that is never
+ * connected, the one way Node gives to see what a secure context holds.
  */
-export function checkPkcs12(pfx: Buffer, passphrase: string | undefined): Pkcs12Problem | undefined {
-  if (pfx.length === 0) return 'format';
+export function openPkcs12(
+  pfx: Buffer,
+  passphrase: string | undefined,
+): { problem: Pkcs12Problem } | { certificate: X509Certificate | undefined } {
+  if (pfx.length === 0) return { problem: 'format' };
   try {
-    createSecureContext({ pfx, ...(passphrase === undefined ? {} : { passphrase }) });
-    return undefined;
+    const secureContext = createSecureContext({ pfx, ...(passphrase === undefined ? {} : { passphrase }) });
+    const socket = new TLSSocket(new Duplex({ read() {}, write: (_chunk, _encoding, done) => done() }), {
+      secureContext,
+    });
+    const certificate = socket.getX509Certificate();
+    socket.destroy();
+    return { certificate };
   } catch (err) {
-    return pkcs12Problem(err);
+    return { problem: pkcs12Problem(err) };
   }
 }

@@ -1,7 +1,7 @@
 import type { Cloud } from './clouds.ts';
 import { ConfigError, type SettingProblem } from './errors.ts';
 import { normalizePem, parseCertificates, parsePrivateKey } from './pem.ts';
-import { checkPkcs12, decodePfx } from './pkcs12.ts';
+import { decodePfx, openPkcs12 } from './pkcs12.ts';
 import * as S from './schema/index.ts';
 import type { DedupeSettings, DevoSettings, StorageSettings } from './settings-types.ts';
 import { collect, rawValue, type Env, type SettingSpec } from './spec.ts';
@@ -153,7 +153,16 @@ function readDevoCredentials(env: Env, problems: SettingProblem[]): Partial<Devo
   const pfxPassphrase = collect(S.devoPfxPassphrase, env, problems);
   const chain = readChain();
   if (pfx === undefined || (passphraseSet && pfxPassphrase === undefined)) return { chain };
-  const trouble = checkPkcs12(decodePfx(pfx), pfxPassphrase);
+  const opened = openPkcs12(decodePfx(pfx), pfxPassphrase);
+  const trouble = 'problem' in opened ? opened.problem : undefined;
+  const leaf = 'certificate' in opened ? opened.certificate : undefined;
+  if (leaf !== undefined && Date.parse(leaf.validTo) < Date.now()) {
+    problem(
+      S.devoPfx,
+      `the certificate in the bundle expired on ${leaf.validTo}.`,
+      'download a current certificate from Devo.',
+    );
+  }
   if (trouble === 'passphrase') {
     problem(
       S.devoPfxPassphrase,

@@ -1,3 +1,4 @@
+import { decodePfx, openPkcs12 } from '../config/pkcs12.ts';
 import type { DevoSettings } from '../config/settings-types.ts';
 import { TRUNCATION_MARKER, capEvent, messageBudget } from './event-cap.ts';
 import { framePrefix, frameLine } from './framing.ts';
@@ -39,23 +40,26 @@ export function describeProfile(options: ResolvedDevoOptions): DevoCheckProfile 
 }
 
 /**
- * Names the client credential and the chain (never the key or the passphrase). A PEM certificate is shown with its
- * subject and expiry, so an expired certificate is obvious; a bundle was opened by Node when the context was built.
+ * Names the client credential and the chain (never the key or the passphrase), with the client certificate's subject
+ * and expiry, so an expired certificate is obvious.
  */
 export function describeCredentials(settings: DevoSettings): string {
   if (!settings.tls) return 'plain TCP (no TLS): in-house relay mode';
   try {
     const chain = parsePemCertificates(settings.chain ?? '', 'CA chain');
-    if (credentialForm(settings) === 'pkcs12') {
-      const protectedBy = settings.pfxPassphrase === undefined ? 'no passphrase' : 'its passphrase';
-      return `PKCS#12 bundle (DEVO_PFX, opened with ${protectedBy}); chain of ${chain.length} certificate(s)`;
-    }
-    const [client] = parsePemCertificates(settings.cert ?? '', 'client certificate');
+    const pkcs12 = credentialForm(settings) === 'pkcs12';
+    const opened = pkcs12 ? openPkcs12(decodePfx(settings.pfx ?? ''), settings.pfxPassphrase) : undefined;
+    const client =
+      opened === undefined
+        ? parsePemCertificates(settings.cert ?? '', 'client certificate')[0]
+        : 'certificate' in opened
+          ? opened.certificate
+          : undefined;
     const subject = client?.subject.replace(/\n/g, ', ') ?? '?';
-    return (
-      `PEM certificate and key (DEVO_CERT, DEVO_KEY): "${subject}" valid until ${client?.validTo ?? '?'}; ` +
-      `chain of ${chain.length} certificate(s)`
-    );
+    const form = pkcs12
+      ? `PKCS#12 bundle (DEVO_PFX, ${settings.pfxPassphrase === undefined ? 'no passphrase' : 'with its passphrase'})`
+      : 'PEM certificate and key (DEVO_CERT, DEVO_KEY)';
+    return `${form}: "${subject}" valid until ${client?.validTo ?? '?'}; chain of ${chain.length} certificate(s)`;
   } catch (err) {
     return messageOf(err);
   }

@@ -732,6 +732,16 @@ describe('settings: required values and cross-checks', () => {
     assert.equal(unset.problems.length, 1);
   });
 
+  it('refuses a bundle whose certificate expired, as it does a PEM certificate', () => {
+    expectProblem(
+      readDevoSettings,
+      { ...DEVO_PFX, DEVO_PFX: testCert('expired.p12').toString('base64') },
+      37,
+      'DEVO_PFX',
+      /the certificate in the bundle expired on Jan {2}1 00:00:00 2001 GMT\. Fix: download a current certificate/,
+    );
+  });
+
   it('says when DEVO_PFX is base64 of something other than a PKCS#12 bundle', () => {
     expectProblem(
       readDevoSettings,

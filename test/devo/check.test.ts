@@ -50,7 +50,10 @@ describe('checkDevoConnection', () => {
     const result = await checkDevoConnection(pfxSettingsFor(receiver, { maxEventBytes: 4_096 }), { hostname: 'h' });
     assert.equal(result.ok, true, result.problem);
     assert.equal(result.profile?.credential, 'pkcs12');
-    assert.match(result.steps[0]?.detail ?? '', /^PKCS#12 bundle \(DEVO_PFX, opened with its passphrase\); chain of 1/);
+    assert.match(
+      result.steps[0]?.detail ?? '',
+      /^PKCS#12 bundle \(DEVO_PFX, with its passphrase\): "O=o365-devo-functions tests, CN=test-domain" valid until .*; chain of 1/,
+    );
     assert.deepEqual(result.oversized && { ...result.oversized, originalBytes: undefined }, {
       originalBytes: undefined,
       sentBytes: 4_096,
