@@ -49,6 +49,10 @@ param disabledFunctions string = ''
 @allowed(['secret', 'certificate'])
 param o365Credential string = 'secret'
 
+@description('Devo client credential the app reads from Key Vault: the PEM certificate and key (devo-cert, devo-key) or a PKCS#12 bundle (devo-pfx, with devo-pfx-passphrase when it has one). The chain (devo-chain) is needed with both.')
+@allowed(['pem', 'pfx'])
+param devoCredential string = 'pem'
+
 @description('E-mail address that receives the alerts. Empty: alerts are only visible in the portal.')
 param alertEmail string = ''
 
@@ -98,6 +102,12 @@ param devoPort string = '443'
 @description('DEVO_TLS: mutual TLS to Devo; false sends plain TCP to an in-house relay.')
 @allowed(['true', 'false'])
 param devoTls string = 'true'
+
+@description('DEVO_TLS_SECURITY_LEVEL: OpenSSL security level 0-5. Empty: Node\'s default (1). 0 only for an old Devo domain certificate refused with CA_MD_TOO_WEAK.')
+param devoTlsSecurityLevel string = ''
+
+@description('DEVO_MAX_EVENT_BYTES: longest syslog line sent to Devo; a longer event is cut to fit and ends in [o365devo:truncated].')
+param devoMaxEventBytes string = '262144'
 
 @description('DEVO_COMPRESSION: none or gzip.')
 @allowed(['none', 'gzip'])
@@ -233,6 +243,14 @@ param devoKey string = ''
 param devoChain string = ''
 
 @secure()
+@description('DEVO_PFX: base64 text of the PKCS#12 bundle (Key Vault secret devo-pfx), with devoCredential=pfx.')
+param devoPfx string = ''
+
+@secure()
+@description('DEVO_PFX_PASSPHRASE of the bundle (Key Vault secret devo-pfx-passphrase). Leave empty for a bundle without one; DEVO_PFX_PASSPHRASE is then not set.')
+param devoPfxPassphrase string = ''
+
+@secure()
 @description('OBFUSCATION_KEY, at least 16 characters (Key Vault secret obfuscation-key).')
 param obfuscationKey string = ''
 
@@ -257,6 +275,8 @@ var secretNames = {
   devoCert: 'devo-cert'
   devoKey: 'devo-key'
   devoChain: 'devo-chain'
+  devoPfx: 'devo-pfx'
+  devoPfxPassphrase: 'devo-pfx-passphrase'
   obfuscationKey: 'obfuscation-key'
 }
 
@@ -284,6 +304,9 @@ var functionSwitches = toObject(functionNames, name => 'AzureWebJobs.${name}.Dis
 var eventFunctions = filter(functionNames, name => name != 'uriRetry' && !contains(disabledNames, toLower(name)))
 
 var devoTlsOn = toLower(devoTls) == 'true'
+// Exactly one form of the Devo client credential becomes app settings: the app refuses both at once.
+var devoPem = devoTlsOn && devoCredential == 'pem'
+var devoPkcs12 = devoTlsOn && devoCredential == 'pfx'
 
 // ----------------------------------------------------------------------------------------------------------------
 // App settings: one entry per setting of the schema that is not local-only, plus the host's own.
@@ -312,9 +335,14 @@ var appSettings = {
   DEVO_HOST: devoHost
   DEVO_PORT: devoPort
   DEVO_TLS: devoTls
-  DEVO_CERT: devoTlsOn ? keyVaultReference(keyVaultName, secretNames.devoCert) : ''
-  DEVO_KEY: devoTlsOn ? keyVaultReference(keyVaultName, secretNames.devoKey) : ''
+  DEVO_CERT: devoPem ? keyVaultReference(keyVaultName, secretNames.devoCert) : ''
+  DEVO_KEY: devoPem ? keyVaultReference(keyVaultName, secretNames.devoKey) : ''
   DEVO_CHAIN: devoTlsOn ? keyVaultReference(keyVaultName, secretNames.devoChain) : ''
+  DEVO_PFX: devoPkcs12 ? keyVaultReference(keyVaultName, secretNames.devoPfx) : ''
+  // A reference to a secret that was never written would not resolve, so it is only set when a passphrase is given.
+  DEVO_PFX_PASSPHRASE: devoPkcs12 && !empty(devoPfxPassphrase) ? keyVaultReference(keyVaultName, secretNames.devoPfxPassphrase) : ''
+  DEVO_TLS_SECURITY_LEVEL: devoTlsSecurityLevel
+  DEVO_MAX_EVENT_BYTES: devoMaxEventBytes
   DEVO_COMPRESSION: devoCompression
   BLOOM_FILTER_SIZE: bloomFilterSize
   BLOOM_FILTER_BUFFER_SIZE: bloomFilterBufferSize
@@ -412,6 +440,8 @@ module keyVault 'modules/keyvault.bicep' = {
       '${secretNames.devoCert}': devoCert
       '${secretNames.devoKey}': devoKey
       '${secretNames.devoChain}': devoChain
+      '${secretNames.devoPfx}': devoPfx
+      '${secretNames.devoPfxPassphrase}': devoPfxPassphrase
       '${secretNames.obfuscationKey}': obfuscationKey
     }
   }

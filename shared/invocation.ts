@@ -85,6 +85,7 @@ export async function runInvocation(
   }
   const sender = new DevoSender(config.devo, {
     onConnection: (event) => logger.debug(devoTrace(functionName, event)),
+    onWarning: (message) => logger.warn(`${functionName}: ${message}`),
   });
   const mark = await loadDeliveryMark(createCursorStore(state.table), functionName).catch((err: unknown) => {
     logger.warn(
@@ -135,8 +136,10 @@ export async function runInvocation(
       .close()
       .catch((err: unknown) => logger.warn(`${functionName}: Devo connection did not close cleanly: ${String(err)}`));
     const endedAt = Date.now();
+    const devo = sender.stats();
+    stats.eventsTruncated = devo.truncatedEvents;
     logger.info(summaryLine(functionName, stats, endedAt - startedAt));
-    telemetry.record({ functionName, stats, devo: sender.stats(), endedAt, newestConfirmed });
+    telemetry.record({ functionName, stats, devo, endedAt, newestConfirmed });
     await telemetry
       .flush()
       .catch((err: unknown) => logger.warn(`${functionName}: metrics were not exported: ${String(err)}`));

@@ -1,9 +1,10 @@
 import type { Cloud } from './clouds.ts';
 import { ConfigError, type SettingProblem } from './errors.ts';
+import { readDevoCredentials } from './devo-credentials.ts';
 import { normalizePem, parseCertificates, parsePrivateKey } from './pem.ts';
 import * as S from './schema/index.ts';
 import type { DedupeSettings, DevoSettings, StorageSettings } from './settings-types.ts';
-import { collect, rawValue, type Env, type SettingSpec } from './spec.ts';
+import { collect, missing, rawValue, type Env } from './spec.ts';
 
 export interface O365Settings {
   tenantId: string;
@@ -21,10 +22,6 @@ export function readAll<T>(body: (problems: SettingProblem[]) => T): T {
   const result = body(problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return result;
-}
-
-function missing(spec: SettingSpec<unknown>, fix: string): SettingProblem {
-  return { errorId: spec.errorId, setting: spec.name, problem: 'is not set.', fix };
 }
 
 export function readO365Settings(env: Env): O365Settings {
@@ -78,14 +75,17 @@ export function readDevoSettings(env: Env): DevoSettings {
       port: collect(S.devoPort, env, problems) as number,
       tls: collect(S.devoTls, env, problems),
       compression: collect(S.devoCompression, env, problems),
+      maxEventBytes: collect(S.devoMaxEventBytes, env, problems),
     };
+    const level = collect(S.devoTlsSecurityLevel, env, problems);
+    if (level !== undefined) settings.tlsSecurityLevel = level;
     if (settings.tls) Object.assign(settings, readDevoCredentials(env, problems));
     if (settings.tls === false && settings.host !== undefined && isDevoCloudHost(settings.host)) {
       problems.push({
         errorId: S.devoTls.errorId,
         setting: S.devoTls.name,
         problem: `is false, but DEVO_HOST ${settings.host} is a Devo cloud collector, which accepts only mutual TLS; plain TCP is only for an in-house relay.`,
-        fix: 'set DEVO_TLS=true with DEVO_CERT, DEVO_KEY and DEVO_CHAIN, or set DEVO_HOST to your in-house relay.',
+        fix: 'set DEVO_TLS=true with DEVO_CERT, DEVO_KEY and DEVO_CHAIN (or DEVO_PFX and DEVO_CHAIN), or set DEVO_HOST to your in-house relay.',
       });
     }
     return settings;
@@ -104,66 +104,6 @@ const DEVO_CLOUD_DOMAINS = ['devo.io', 'devo.com', 'logtrust.net'] as const;
 export function isDevoCloudHost(host: string): boolean {
   const name = host.toLowerCase().replace(/\.$/, '');
   return DEVO_CLOUD_DOMAINS.some((domain) => name === domain || name.endsWith(`.${domain}`));
-}
-
-/** Reads and cross-checks the client certificate, key and chain, so a bad upload fails here and not at 2 a.m. */
-function readDevoCredentials(env: Env, problems: SettingProblem[]): Pick<DevoSettings, 'cert' | 'key' | 'chain'> {
-  const pem = (spec: typeof S.devoCert): string | undefined => {
-    const raw = collect(spec, env, problems);
-    if (raw === undefined) {
-      if (rawValue(env, spec.name) === undefined)
-        problems.push(missing(spec, `${spec.fix} Or set DEVO_TLS=false for a plain-TCP in-house relay.`));
-      return undefined;
-    }
-    return normalizePem(raw);
-  };
-  const cert = pem(S.devoCert);
-  const key = pem(S.devoKey);
-  const chain = pem(S.devoChain);
-  const problem = (spec: SettingSpec<unknown>, text: string, fix: string): void => {
-    problems.push({ errorId: spec.errorId, setting: spec.name, problem: text, fix });
-  };
-
-  const [leaf] = cert === undefined ? [] : certificatesOrProblem(cert, S.devoCert, problem);
-  if (chain !== undefined) certificatesOrProblem(chain, S.devoChain, problem);
-  if (leaf !== undefined && Date.parse(leaf.validTo) < Date.now()) {
-    problem(S.devoCert, `the certificate expired on ${leaf.validTo}.`, 'download a current certificate from Devo.');
-  }
-  if (key !== undefined) {
-    try {
-      const keyObject = parsePrivateKey(key);
-      if (leaf !== undefined && !leaf.checkPrivateKey(keyObject)) {
-        problem(
-          S.devoKey,
-          'is not the private key of DEVO_CERT.',
-          'upload the key that was downloaded with the certificate.',
-        );
-      }
-    } catch {
-      const encrypted = /ENCRYPTED/.test(key);
-      problem(
-        S.devoKey,
-        encrypted ? 'is an encrypted private key.' : 'is not a PEM private key.',
-        encrypted ? 'export the key without a passphrase (openssl pkey -in key.pem -out plain.pem).' : S.devoKey.fix,
-      );
-    }
-  }
-  return { cert, key, chain };
-}
-
-function certificatesOrProblem(
-  text: string,
-  spec: typeof S.devoCert,
-  problem: (spec: SettingSpec<unknown>, text: string, fix: string) => void,
-): ReturnType<typeof parseCertificates> {
-  try {
-    const certs = parseCertificates(text);
-    if (certs.length > 0) return certs;
-    problem(spec, 'contains no PEM certificate (-----BEGIN CERTIFICATE-----).', spec.fix);
-  } catch {
-    problem(spec, 'contains a damaged PEM certificate.', spec.fix);
-  }
-  return [];
 }
 
 export function readDedupeSettings(env: Env): DedupeSettings {

@@ -8,6 +8,13 @@ export interface DevoSettings {
   cert?: string;
   key?: string;
   chain?: string;
+  /** Base64 text of a PKCS#12 bundle replacing `cert` and `key` (never both); `chain` is still required. */
+  pfx?: string;
+  pfxPassphrase?: string;
+  /** OpenSSL security level 0–5; absent: Node's default. */
+  tlsSecurityLevel?: number;
+  /** Longest framed line; longer events are cut with a marker. Absent: the sender's default (256 KiB). */
+  maxEventBytes?: number;
   compression: 'none' | 'gzip';
 }
 

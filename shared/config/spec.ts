@@ -38,6 +38,11 @@ export function fail(spec: Pick<SettingSpec<unknown>, 'name' | 'errorId'>, probl
   throw new SettingProblemError({ errorId: spec.errorId, setting: spec.name, problem, fix });
 }
 
+/** The problem of a required setting that is not set. */
+export function missing(spec: SettingSpec<unknown>, fix: string): SettingProblemError['detail'] {
+  return { errorId: spec.errorId, setting: spec.name, problem: 'is not set.', fix };
+}
+
 /** Quotes a user's value for an error message, shortened so a pasted certificate does not flood the log. */
 export function quote(value: string): string {
   const short = value.length > 60 ? `${value.slice(0, 57)}...` : value;

@@ -1,4 +1,5 @@
 import { gzipSync } from 'node:zlib';
+import { capEvent, messageBudget } from './event-cap.ts';
 import { LineBuffer } from './line-buffer.ts';
 import type { Chunk } from './retained.ts';
 import type { DevoCounters } from './stats.ts';
@@ -11,6 +12,8 @@ export interface BatcherOptions {
   gzipLevel: number;
   gzipMemberBytes: number;
   gzipMaxAgeMs: number;
+  /** Longest line, LF included: a longer event is cut to fit, with a marker (see event-cap.ts). */
+  maxEventBytes: number;
 }
 
 /**
@@ -48,9 +51,11 @@ export class LineBatcher {
     return this.#lines.lines;
   }
 
-  /** Appends one framed line; returns its size in bytes. May emit a chunk. */
+  /** Appends one framed line, cut to `maxEventBytes`; returns its size in bytes. May emit a chunk. */
   append(prefix: Buffer, message: string): number {
-    const bytes = this.#lines.append(prefix, message);
+    const capped = capEvent(message, messageBudget(prefix.length, this.#o.maxEventBytes));
+    if (capped !== message) this.#counters.truncatedEvents++;
+    const bytes = this.#lines.append(prefix, capped);
     if (this.#gzip) {
       if (this.#lines.bytes > this.#o.gzipMemberBytes) this.cut();
       else if (this.#ageTimer === null) this.#armAgeTimer(this.#o.gzipMaxAgeMs);

@@ -1,16 +1,23 @@
 import type { DevoSettings } from '../config/settings-types.ts';
+import {
+  describeCredentials,
+  describeProfile,
+  oversizedTestLine,
+  type DevoCheckProfile,
+  type OversizedEventReport,
+} from './check-report.ts';
 import { openDevoConnection } from './connect.ts';
 import type { DevoConnection } from './connection.ts';
 import { isDevoError, type DevoError, type DevoErrorCode } from './errors.ts';
 import { frameLine } from './framing.ts';
 import { resolveDevoOptions, type DevoSenderTuning, type ResolvedDevoOptions } from './options.ts';
 import { classifySocketError } from './socket-errors.ts';
-import { buildDevoTarget, messageOf, parsePemCertificates, type DevoTarget } from './tls-context.ts';
+import { buildDevoTarget, type DevoTarget } from './tls-context.ts';
 
 /** Tag of the connectivity test event; `my.app` is the prefix Devo reserves for own sources. */
 export const DEVO_CHECK_TAG = 'my.app.o365devo.check';
 
-export type DevoCheckStepName = 'settings' | 'dns' | 'tcp' | 'tls' | 'send' | 'confirm';
+export type DevoCheckStepName = 'settings' | 'dns' | 'tcp' | 'tls' | 'send' | 'oversized' | 'confirm';
 
 /** What went wrong, in the terms an operator acts on. */
 export type DevoCheckFailure =
@@ -36,6 +43,10 @@ export interface DevoCheckResult {
   endpoint: string;
   tls: boolean;
   steps: DevoCheckStep[];
+  /** Credential form, TLS security level and event cap, once the settings were read. */
+  profile?: DevoCheckProfile;
+  /** The test event larger than the cap, once it was written (confirmed when `ok`). */
+  oversized?: OversizedEventReport;
   /** From writing the test event to the server's confirming close. */
   roundTripMs?: number;
   totalMs: number;
@@ -80,8 +91,9 @@ const ADVICE: Record<DevoCheckFailure, string> = {
 };
 
 /**
- * Checks connectivity to Devo step by step — settings, DNS, TCP, TLS (mutual), one test event, confirmed close —
- * and reports which step failed in plain language. Makes a single attempt; never throws.
+ * Checks connectivity to Devo step by step — settings, DNS, TCP, TLS (mutual), one test event, one test event larger
+ * than the cap (cut to it), confirmed close — and reports which step failed in plain language, with the credential
+ * form, the TLS security level and the event cap in use. Makes a single attempt; never throws.
  */
 export async function checkDevoConnection(
   settings: DevoSettings,
@@ -96,10 +108,11 @@ export async function checkDevoConnection(
     tls: settings.tls,
     steps,
     totalMs: Math.round(performance.now() - started),
+    ...(profile === undefined ? {} : { profile }),
     ...extra,
   });
   const failed = (err: unknown, step: DevoCheckStepName, stepStart: number): DevoCheckResult => {
-    const e = classifySocketError(err, step === 'send' ? 'write' : step, endpoint);
+    const e = classifySocketError(err, step === 'send' || step === 'oversized' ? 'write' : step, endpoint);
     const where: DevoCheckStepName = e.step === undefined || e.step === 'write' ? step : e.step;
     steps.push({ step: where, ok: false, ms: Math.round(performance.now() - stepStart), detail: e.message });
     const failure = FAILURE_BY_CODE[e.code] ?? (step === 'settings' ? 'settings' : 'send');
@@ -113,10 +126,12 @@ export async function checkDevoConnection(
 
   let target: DevoTarget;
   let options: ResolvedDevoOptions;
+  let profile: DevoCheckProfile | undefined;
   const settingsStart = performance.now();
   try {
     options = resolveDevoOptions({ ...settings, ...tuning });
     target = buildDevoTarget(options);
+    profile = describeProfile(options);
     steps.push({
       step: 'settings',
       ok: true,
@@ -162,6 +177,23 @@ export async function checkDevoConnection(
     conn.destroy();
     return failed(err, 'send', sendStart);
   }
+  const oversizedStart = performance.now();
+  const { line: big, report: oversized } = oversizedTestLine(options, DEVO_CHECK_TAG);
+  try {
+    const pending = conn.write(big);
+    if (pending) await pending;
+    steps.push({
+      step: 'oversized',
+      ok: true,
+      ms: Math.round(performance.now() - oversizedStart),
+      detail:
+        `${oversized.originalBytes} bytes cut to ${oversized.sentBytes} (cap ${oversized.maxEventBytes}), ` +
+        'ends in [o365devo:truncated]',
+    });
+  } catch (err) {
+    conn.destroy();
+    return failed(err, 'oversized', oversizedStart);
+  }
   const confirmStart = performance.now();
   try {
     await conn.confirm();
@@ -173,25 +205,12 @@ export async function checkDevoConnection(
     step: 'confirm',
     ok: true,
     ms: Math.round(now - confirmStart),
-    detail: 'server closed its side after ours: delivery confirmed',
+    detail: 'server closed its side after ours: delivery of both test events confirmed',
   });
-  return result({ ok: true, endpoint: target.endpoint, roundTripMs: Math.round(now - sendStart) });
+  return result({ ok: true, endpoint: target.endpoint, oversized, roundTripMs: Math.round(now - sendStart) });
 }
 
 function describe(e: DevoError): string {
   const failure = FAILURE_BY_CODE[e.code];
   return failure ? `${ADVICE[failure]} ${e.message}` : e.message;
-}
-
-/** Names the client certificate and its expiry (never the key), so an expired certificate is obvious. */
-function describeCredentials(settings: DevoSettings): string {
-  if (!settings.tls) return 'plain TCP (no TLS): in-house relay mode';
-  try {
-    const [client] = parsePemCertificates(settings.cert ?? '', 'client certificate');
-    const chain = parsePemCertificates(settings.chain ?? '', 'CA chain');
-    const subject = client?.subject.replace(/\n/g, ', ') ?? '?';
-    return `client certificate "${subject}" valid until ${client?.validTo ?? '?'}; chain of ${chain.length} certificate(s)`;
-  } catch (err) {
-    return messageOf(err);
-  }
 }

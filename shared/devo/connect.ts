@@ -3,7 +3,7 @@ import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { DevoConnection, type ConnectionInfo, type ConnectionTimeouts } from './connection.ts';
 import { DevoError, type DevoStep } from './errors.ts';
 import { classifySocketError } from './socket-errors.ts';
-import type { DevoTarget } from './tls-context.ts';
+import { reachesAnchor, type DevoTarget } from './tls-context.ts';
 
 /** One completed step of opening a connection, for diagnostics. */
 export interface ConnectStepEvent {
@@ -96,6 +96,17 @@ export function openDevoConnection(
         sawTicket = true;
       });
       secure.once('secureConnect', () => {
+        if (target.anchors !== undefined && !reachesAnchor(secure.getPeerCertificate(true), target.anchors)) {
+          fail(
+            new DevoError(
+              'DEVO_TLS_SERVER_UNTRUSTED',
+              `the server certificate of ${target.endpoint} is trusted only through a CA certificate inside the ` +
+                'PKCS#12 bundle, not through the Devo CA chain (chain)',
+              { step: 'tls', endpoint: target.endpoint, osCode: 'NOT_IN_DEVO_CHAIN' },
+            ),
+          );
+          return;
+        }
         const peer = secure.getPeerCertificate();
         const info: ConnectionInfo = {
           ...base,

@@ -1,3 +1,4 @@
+import { capEvent, messageBudget } from './event-cap.ts';
 import { escapeLineBreaks, hasLineBreak } from './framing.ts';
 import type { Chunk } from './retained.ts';
 import type { DevoTagStats } from './stats.ts';
@@ -11,6 +12,8 @@ export interface LineFramer {
   prefix(tag: string): Buffer;
   /** Lines are packed into chunks of about this many bytes (the sender's plain chunk or gzip member size). */
   readonly chunkBytes: number;
+  /** Longest line, LF included: a longer event is cut to fit, with a marker (see event-cap.ts). */
+  readonly maxEventBytes: number;
 }
 
 /** Lines framed together, handed to the sender in one call. */
@@ -20,6 +23,8 @@ export interface FramedBatch {
   readonly tags: ReadonlyMap<string, DevoTagStats>;
   readonly lines: number;
   readonly bytes: number;
+  /** Events cut to `maxEventBytes`. */
+  readonly truncated: number;
 }
 
 /**
@@ -30,20 +35,23 @@ export interface FramedBatch {
  */
 export class FramedLines {
   readonly #chunkBytes: number;
+  readonly #maxEventBytes: number;
   #chunks: Chunk[] = [];
   #buf: Buffer | undefined;
   #off = 0;
   #chunkLines = 0;
   #lines = 0;
   #bytes = 0;
+  #truncated = 0;
   #tags = new Map<string, DevoTagStats>();
   /** Chunk buffers whose lines Devo confirmed, to frame new lines into (see `recycle`). */
   #spare: Buffer[] = [];
   readonly #maxSpare: number;
 
   /** `keepBytes`: at most this much of confirmed chunks is kept for reuse. */
-  constructor(chunkBytes: number, keepBytes = 0) {
+  constructor(chunkBytes: number, maxEventBytes: number, keepBytes = 0) {
     this.#chunkBytes = chunkBytes;
+    this.#maxEventBytes = maxEventBytes;
     this.#maxSpare = Math.floor(keepBytes / chunkBytes);
   }
 
@@ -73,7 +81,7 @@ export class FramedLines {
 
   /**
    * Appends `prefix + message + LF`. Bytes must be UTF-8; raw CR or LF in the message are written as `\r` and `\n`
-   * so that one event stays one line. Returns the line's size in bytes.
+   * so that one event stays one line, and a line longer than `maxEventBytes` is cut to fit. Returns its size in bytes.
    */
   append(tag: string, prefix: Buffer, message: string | Uint8Array): number {
     let body = message;
@@ -81,6 +89,11 @@ export class FramedLines {
       if (hasLineBreak(body)) body = escapeLineBreaks(body);
     } else if (body.indexOf(LF) !== -1 || body.indexOf(CR) !== -1) {
       body = escapeLineBreaks(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+    }
+    const capped = capEvent(body, messageBudget(prefix.length, this.#maxEventBytes));
+    if (capped !== body) {
+      body = capped;
+      this.#truncated++;
     }
     const room = this.#buf === undefined ? 0 : this.#buf.length - this.#off;
     let needed = prefix.length + body.length + 1;
@@ -112,11 +125,18 @@ export class FramedLines {
   /** Takes every framed line as one batch and starts empty again. */
   take(): FramedBatch {
     this.#closeChunk();
-    const batch = { chunks: this.#chunks, tags: this.#tags, lines: this.#lines, bytes: this.#bytes };
+    const batch = {
+      chunks: this.#chunks,
+      tags: this.#tags,
+      lines: this.#lines,
+      bytes: this.#bytes,
+      truncated: this.#truncated,
+    };
     this.#chunks = [];
     this.#tags = new Map();
     this.#lines = 0;
     this.#bytes = 0;
+    this.#truncated = 0;
     return batch;
   }
 

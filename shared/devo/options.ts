@@ -1,6 +1,7 @@
 import { hostname as osHostname } from 'node:os';
 import type { DevoSettings } from '../config/settings-types.ts';
 import { DevoError } from './errors.ts';
+import { DEFAULT_MAX_EVENT_BYTES, MAX_MAX_EVENT_BYTES, MIN_MAX_EVENT_BYTES } from './event-cap.ts';
 import { DEFAULT_PRIORITY, isValidSyslogHostname } from './framing.ts';
 
 /** Tuning knobs of the sender; every one has a default matching Devo's reference SDK behaviour. */
@@ -41,7 +42,7 @@ export interface DevoSenderTuning {
 
 export type DevoSenderOptions = DevoSettings & DevoSenderTuning;
 
-export type ResolvedDevoOptions = DevoSettings & Required<DevoSenderTuning>;
+export type ResolvedDevoOptions = DevoSettings & Required<DevoSenderTuning> & { maxEventBytes: number };
 
 export const DEVO_DEFAULTS = {
   priority: DEFAULT_PRIORITY,
@@ -81,6 +82,7 @@ export function resolveDevoOptions(options: DevoSenderOptions): ResolvedDevoOpti
     ...DEVO_DEFAULTS,
     ...stripUndefined(options),
     hostname: options.hostname ?? defaultSyslogHostname(),
+    maxEventBytes: options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES,
   } as ResolvedDevoOptions;
   if (typeof resolved.host !== 'string' || resolved.host.trim() === '') throw invalid('Devo host is empty');
   checkInteger('port', resolved.port, 1, 65_535);
@@ -93,6 +95,8 @@ export function resolveDevoOptions(options: DevoSenderOptions): ResolvedDevoOpti
   checkInteger('priority', resolved.priority, 0, 191);
   checkInteger('gzipLevel', resolved.gzipLevel, 0, 9);
   checkInteger('retryAttempts', resolved.retryAttempts, 1, 100);
+  checkInteger('maxEventBytes', resolved.maxEventBytes, MIN_MAX_EVENT_BYTES, MAX_MAX_EVENT_BYTES);
+  if (resolved.tlsSecurityLevel !== undefined) checkInteger('tlsSecurityLevel', resolved.tlsSecurityLevel, 0, 5);
   for (const name of [
     'connectTimeoutMs',
     'writeTimeoutMs',

@@ -9,12 +9,14 @@ import { resolveDevoOptions, type DevoSenderOptions, type ResolvedDevoOptions } 
 import { RetainedChunks } from './retained.ts';
 import { classifySocketError } from './socket-errors.ts';
 import { newCounters, snapshotStats, type DevoSenderStats, type DevoTagStats } from './stats.ts';
-import { buildDevoTarget, type DevoTarget } from './tls-context.ts';
+import { buildDevoTarget, securityLevelWarning, type DevoTarget } from './tls-context.ts';
 import type { DevoConnectionEvent } from '../telemetry/traces.ts';
 
-/** Observers of the sender, for debug traces; the sender itself never logs. */
+/** Observers of the sender, for debug traces and warnings; the sender itself never logs. */
 export interface DevoSenderHooks {
   onConnection?: (event: DevoConnectionEvent) => void;
+  /** Called once, from the constructor, for a setting that weakens the connection (a lowered TLS security level). */
+  onWarning?: (message: string) => void;
 }
 
 interface TagEntry extends DevoTagStats {
@@ -62,6 +64,8 @@ export class DevoSender {
     this.#hooks = hooks;
     this.#o = resolveDevoOptions(options);
     this.#target = buildDevoTarget(this.#o);
+    const warning = this.#o.tls ? securityLevelWarning(this.#o.tlsSecurityLevel) : undefined;
+    if (warning !== undefined) hooks.onWarning?.(warning);
     this.endpoint = this.#target.endpoint;
     this.#timeouts = this.#o;
     this.#gzip = this.#o.compression === 'gzip';
@@ -109,6 +113,11 @@ export class DevoSender {
     return this.#lines.chunkBytes;
   }
 
+  /** Lines framed elsewhere must be cut to this many bytes, as `send` cuts its own (see event-cap.ts). */
+  get maxEventBytes(): number {
+    return this.#o.maxEventBytes;
+  }
+
   /**
    * Takes lines already framed with `prefix()` in chunks of about `chunkBytes`, behind everything sent before, with
    * the same delivery guarantee as `send`. The lines are already in memory, so there is no high-water wait.
@@ -117,6 +126,7 @@ export class DevoSender {
     if (this.#closing !== null) throw new DevoError('DEVO_SENDER_CLOSED', 'sendFramed() called after close()');
     if (batch.lines === 0) return;
     this.#lines.cut();
+    this.#s.truncatedEvents += batch.truncated;
     for (const [tag, counts] of batch.tags) {
       const entry = this.#tags.get(tag) ?? this.#addTag(tag);
       entry.events += counts.events;

@@ -20,6 +20,8 @@ export interface DevoSenderStats {
   reconnects: number;
   resentBytes: number;
   resentLines: number;
+  /** Events longer than `maxEventBytes`, cut to fit with the marker `[o365devo:truncated]` (never dropped). */
+  truncatedEvents: number;
   /** Connection failures seen (each one leads to a retry or to an error). */
   failures: number;
   /** Confirmed flushes, and what they (plus connection rotations) confirmed. */
@@ -46,6 +48,7 @@ export function newCounters(): DevoCounters {
     reconnects: 0,
     resentBytes: 0,
     resentLines: 0,
+    truncatedEvents: 0,
     failures: 0,
     flushes: 0,
     confirmedLines: 0,

@@ -2,7 +2,7 @@ import { FramedLines, type FramedBatch, type LineFramer } from '../devo/framed-l
 import type { DevoSender } from '../devo/sender.ts';
 
 /** What a collector needs from a sender; the DevoSender satisfies it. */
-export type EventSink = Pick<DevoSender, 'prefix' | 'chunkBytes' | 'sendFramed' | 'flush'>;
+export type EventSink = Pick<DevoSender, 'prefix' | 'chunkBytes' | 'maxEventBytes' | 'sendFramed' | 'flush'>;
 
 /**
  * Events held back until the next delivery, already framed as Devo lines. Writing nothing to Devo before a delivery
@@ -20,7 +20,7 @@ export class Outbox {
   /** `keepBytes`: how much of confirmed batches' chunk buffers to keep for framing new events into. */
   constructor(framer: LineFramer, keepBytes = 0) {
     this.#framer = framer;
-    this.#lines = new FramedLines(framer.chunkBytes, keepBytes);
+    this.#lines = new FramedLines(framer.chunkBytes, framer.maxEventBytes, keepBytes);
   }
 
   /** Queues one event: a record's UTF-8 bytes as received, or text. */

@@ -18,6 +18,7 @@ export function meterTelemetry(readers: MetricReader[]): Telemetry {
     throttled: counter(METRICS.apiThrottled, 'API answers that asked us to slow down'),
     reconnects: counter(METRICS.devoReconnects, 'Devo connections replaced'),
     sendFailures: counter(METRICS.devoSendFailures, 'Devo connection failures'),
+    truncated: counter(METRICS.devoTruncatedEvents, 'Events cut to DEVO_MAX_EVENT_BYTES, with a marker'),
   };
   const lag = meter.createGauge(METRICS.deliveryLagSeconds, {
     description: 'End of the run minus the newest event time Devo confirmed (see lagSeconds)',
@@ -54,6 +55,7 @@ export function meterTelemetry(readers: MetricReader[]): Telemetry {
       c.throttled.add(stats.throttled, fn);
       c.reconnects.add(devo?.reconnects ?? 0, fn);
       c.sendFailures.add(devo?.failures ?? 0, fn);
+      c.truncated.add(devo?.truncatedEvents ?? 0, fn);
       // Confirmed per Devo table; a run that confirmed nothing still reports 0 so "no events" alerts see the function.
       const tags = Object.entries(stats.sentByTag).filter(([, events]) => events > 0);
       if (tags.length === 0) c.sent.add(0, fn);

@@ -16,6 +16,7 @@ export const METRICS = {
   apiThrottled: 'o365devo.api.throttled',
   devoReconnects: 'o365devo.devo.reconnects',
   devoSendFailures: 'o365devo.devo.send_failures',
+  devoTruncatedEvents: 'o365devo.devo.truncated_events',
   deliveryLagSeconds: 'o365devo.delivery.lag_seconds',
   eventsUnconfirmed: 'o365devo.events.unconfirmed',
   catchUpShareDone: 'o365devo.catchup.share_done',
@@ -26,7 +27,7 @@ export const METRICS = {
 export interface RunReport {
   functionName: string;
   stats: RunStatistics;
-  devo: Pick<DevoSenderStats, 'byTag' | 'reconnects' | 'failures'> | undefined;
+  devo: Pick<DevoSenderStats, 'byTag' | 'reconnects' | 'failures' | 'truncatedEvents'> | undefined;
   /** When the run ended (ms since epoch), for the delivery lag. */
   endedAt: number;
   /** Newest event time Devo ever confirmed for the function (this run's or an earlier one's), for the lag. */

@@ -13,6 +13,8 @@ export interface RunStatistics {
   eventsQueued: number;
   /** Events Devo confirmed (never merely handed to the sender). */
   eventsSent: number;
+  /** Events cut to DEVO_MAX_EVENT_BYTES (with the marker `[o365devo:truncated]`) on their way to Devo. */
+  eventsTruncated: number;
   /** Events Devo confirmed, per Devo table (tag). */
   sentByTag: Record<string, number>;
   blobsFetched: number;
@@ -36,6 +38,7 @@ export function emptyStatistics(): RunStatistics {
     duplicates: 0,
     eventsQueued: 0,
     eventsSent: 0,
+    eventsTruncated: 0,
     sentByTag: {},
     blobsFetched: 0,
     blobsFailed: 0,
@@ -61,6 +64,9 @@ export function summaryLine(name: string, stats: RunStatistics, elapsedMs: numbe
     `blobs failed: ${stats.blobsFailed}; blobs lost to expiry: ${stats.blobsLost}` +
     (unconfirmedEvents(stats) > 0
       ? `; events not confirmed by Devo: ${unconfirmedEvents(stats)} (the next run sends them again)`
+      : '') +
+    (stats.eventsTruncated > 0
+      ? `; events cut to DEVO_MAX_EVENT_BYTES: ${stats.eventsTruncated} (they end in [o365devo:truncated])`
       : '') +
     (stats.stoppedEarly ? '; stopped early: the next run goes on from where this one stopped' : '')
   );

@@ -27,6 +27,11 @@ const CLIENT = '7c1d2e3f-4a5b-4c6d-8e7f-901a2b3c4d5e';
 
 const O365: Env = { O365_TENANT_ID: TENANT, O365_CLIENT_ID: CLIENT, O365_CLIENT_SECRET: 's3cr3t-value' };
 const DEVO_TLS: Env = { DEVO_CERT: CERT, DEVO_KEY: KEY, DEVO_CHAIN: CERT };
+const testCert = (name: string): Buffer => readFileSync(new URL(`../support/certs/${name}`, import.meta.url));
+/** The client certificate and key as a PKCS#12 bundle, base64 as Key Vault holds it (make-certs.sh). */
+const PFX = testCert('client.p12').toString('base64');
+const PFX_PASSPHRASE = 'test-passphrase';
+const DEVO_PFX: Env = { DEVO_PFX: PFX, DEVO_PFX_PASSPHRASE: PFX_PASSPHRASE, DEVO_CHAIN: testCert('ca.pem').toString() };
 const STORAGE: Env = { AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
 
 type Reader = (env: Env) => unknown;
@@ -271,6 +276,46 @@ const CASES: Case[] = [
     bad: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----',
     errorId: 35,
     message: /damaged PEM certificate/,
+  },
+  {
+    setting: 'DEVO_PFX',
+    read: readDevoSettings,
+    base: DEVO_TLS,
+    defaultOf: (r: { pfx?: string }) => r.pfx,
+    defaultValue: undefined,
+    bad: 'not base64!',
+    errorId: 37,
+    message: /DEVO_PFX: The value is not base64 text\. Fix: store the \.pfx base64-encoded/,
+  },
+  {
+    setting: 'DEVO_PFX_PASSPHRASE',
+    read: readDevoSettings,
+    base: DEVO_TLS,
+    defaultOf: (r: { pfxPassphrase?: string }) => r.pfxPassphrase,
+    defaultValue: undefined,
+    bad: 'a passphrase',
+    errorId: 38,
+    message: /is set but DEVO_PFX is not\. Fix: set DEVO_PFX to the base64 PKCS#12 bundle/,
+  },
+  {
+    setting: 'DEVO_TLS_SECURITY_LEVEL',
+    read: readDevoSettings,
+    base: DEVO_TLS,
+    defaultOf: (r: { tlsSecurityLevel?: number }) => r.tlsSecurityLevel,
+    defaultValue: undefined,
+    bad: '6',
+    errorId: 39,
+    message: /6 is out of range 0\.\.5\. Fix: leave it empty, or use 0 only if Devo refuses .* CA_MD_TOO_WEAK/,
+  },
+  {
+    setting: 'DEVO_MAX_EVENT_BYTES',
+    read: readDevoSettings,
+    base: DEVO_TLS,
+    defaultOf: (r: { maxEventBytes?: number }) => r.maxEventBytes,
+    defaultValue: 262_144,
+    bad: '100',
+    errorId: 43,
+    message: /100 is out of range 1024\.\.16777216\. Fix: use a value from 1024 to 16777216/,
   },
   {
     setting: 'DEVO_COMPRESSION',
@@ -641,7 +686,70 @@ describe('settings: required values and cross-checks', () => {
       port: 13000,
       tls: false,
       compression: 'none',
+      maxEventBytes: 262_144,
     });
+  });
+
+  it('takes a PKCS#12 bundle with its passphrase instead of the PEM certificate and key', () => {
+    const devo = readDevoSettings(DEVO_PFX);
+    assert.equal(devo.pfx, PFX);
+    assert.equal(devo.pfxPassphrase, PFX_PASSPHRASE);
+    assert.equal(devo.cert, undefined);
+    assert.equal(devo.key, undefined);
+  });
+
+  it('refuses a PKCS#12 bundle together with the PEM certificate and key', () => {
+    const err = expectProblem(
+      readDevoSettings,
+      { ...DEVO_PFX, DEVO_CERT: CERT, DEVO_KEY: KEY },
+      37,
+      'DEVO_PFX',
+      /is set together with DEVO_CERT and DEVO_KEY.*Fix: to use the PKCS#12 bundle remove DEVO_CERT and DEVO_KEY/,
+    );
+    assert.doesNotMatch(err.message, new RegExp(PFX.slice(0, 40).replace(/[+/]/g, '\\$&')));
+  });
+
+  it('still requires the chain with a PKCS#12 bundle', () => {
+    expectProblem(readDevoSettings, { ...DEVO_PFX, DEVO_CHAIN: undefined }, 35, 'DEVO_CHAIN', /is not set/);
+  });
+
+  it('says the passphrase is wrong, without echoing it or the bundle', () => {
+    const err = expectProblem(
+      readDevoSettings,
+      { ...DEVO_PFX, DEVO_PFX_PASSPHRASE: 'wrong-guess' },
+      38,
+      'DEVO_PFX_PASSPHRASE',
+      /does not open DEVO_PFX.*wrong passphrase.*Fix: set the passphrase the \.pfx was exported with/,
+    );
+    assert.doesNotMatch(err.message, /wrong-guess|test-passphrase/);
+    const unset = expectProblem(
+      readDevoSettings,
+      { ...DEVO_PFX, DEVO_PFX_PASSPHRASE: undefined },
+      38,
+      'DEVO_PFX_PASSPHRASE',
+      /is not set, but DEVO_PFX is protected by a passphrase/,
+    );
+    assert.equal(unset.problems.length, 1);
+  });
+
+  it('refuses a bundle whose certificate expired, as it does a PEM certificate', () => {
+    expectProblem(
+      readDevoSettings,
+      { ...DEVO_PFX, DEVO_PFX: testCert('expired.p12').toString('base64') },
+      37,
+      'DEVO_PFX',
+      /the certificate in the bundle expired on Jan {2}1 00:00:00 2001 GMT\. Fix: download a current certificate/,
+    );
+  });
+
+  it('says when DEVO_PFX is base64 of something other than a PKCS#12 bundle', () => {
+    expectProblem(
+      readDevoSettings,
+      { ...DEVO_PFX, DEVO_PFX: Buffer.from(CERT).toString('base64') },
+      37,
+      'DEVO_PFX',
+      /not of a PKCS#12 bundle Node can read.*Fix: store the \.pfx base64-encoded/,
+    );
   });
 
   it('explains an encrypted private key', () => {
@@ -859,7 +967,7 @@ describe('settings: combinations that cannot work are refused at start', () => {
   });
 
   const tlsFix =
-    /Fix: set DEVO_TLS=true with DEVO_CERT, DEVO_KEY and DEVO_CHAIN, or set DEVO_HOST to your in-house relay/;
+    /Fix: set DEVO_TLS=true with DEVO_CERT, DEVO_KEY and DEVO_CHAIN \(or DEVO_PFX and DEVO_CHAIN\), or set DEVO_HOST to your in-house relay/;
 
   it('refuses DEVO_TLS=false towards a Devo cloud collector, the default host included', () => {
     for (const host of [

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { FramedLines } from '../../shared/devo/framed-lines.ts';
+import { DEFAULT_MAX_EVENT_BYTES } from '../../shared/devo/event-cap.ts';
 import { DevoSender, frameLine } from '../../shared/devo/index.ts';
 import { settingsFor, startDevoReceiver, type DevoReceiver } from '../support/devo-receiver.ts';
 
@@ -9,7 +10,7 @@ const prefix = (tag: string): Buffer => Buffer.from(`<14>Jan  1 00:00:00 h ${tag
 
 describe('framed lines', () => {
   it('packs whole lines into chunks of about the size asked, never splitting one', () => {
-    const lines = new FramedLines(100);
+    const lines = new FramedLines(100, DEFAULT_MAX_EVENT_BYTES);
     const texts = Array.from({ length: 50 }, (_, i) => `{"i":${i},"s":"${'é'.repeat(i % 7)}"}`);
     for (const [i, t] of texts.entries()) lines.append('a.b', prefix('a.b'), i % 2 === 0 ? t : Buffer.from(t));
     const batch = lines.take();
@@ -28,7 +29,7 @@ describe('framed lines', () => {
   });
 
   it('frames new lines into the buffers of a confirmed batch, keeping no more than it was asked to', () => {
-    const lines = new FramedLines(4096, 3 * 4096);
+    const lines = new FramedLines(4096, DEFAULT_MAX_EVENT_BYTES, 3 * 4096);
     const fill = (n: number) => {
       for (let i = 0; i < n; i++) lines.append('a.b', prefix('a.b'), `{"i":${i},"pad":"${'x'.repeat(900)}"}`);
       return lines.take();
@@ -49,7 +50,7 @@ describe('framed lines', () => {
   });
 
   it('gives a line longer than a chunk a chunk of its own, and sizes text exactly', () => {
-    const lines = new FramedLines(64);
+    const lines = new FramedLines(64, DEFAULT_MAX_EVENT_BYTES);
     lines.append('a.b', prefix('a.b'), 'x');
     const long = '東'.repeat(100);
     lines.append('a.b', prefix('a.b'), long);
@@ -64,7 +65,7 @@ describe('framed lines', () => {
   });
 
   it('writes raw line breaks as \\n and \\r, from text and from bytes', () => {
-    const lines = new FramedLines(1024);
+    const lines = new FramedLines(1024, DEFAULT_MAX_EVENT_BYTES);
     lines.append('a.b', Buffer.alloc(0), 'a\nb');
     lines.append('a.b', Buffer.alloc(0), Buffer.from('c\r\nd'));
     assert.equal(lines.take().chunks[0]?.data.toString('utf8'), 'a\\nb\nc\\r\\nd\n');
@@ -83,7 +84,7 @@ describe('sending framed lines', () => {
       const sender = new DevoSender({ ...settingsFor(receiver, { compression }), hostname: 'h' });
       const tag = `my.app.framed.${compression}`;
       sender.send(tag, 'first');
-      const lines = new FramedLines(sender.chunkBytes);
+      const lines = new FramedLines(sender.chunkBytes, sender.maxEventBytes);
       const bodies = Array.from({ length: 3000 }, (_, i) => `{"n":${i},"pad":"${'p'.repeat(i % 300)}"}`);
       for (const b of bodies) lines.append(tag, sender.prefix(tag), Buffer.from(b));
       sender.sendFramed(lines.take());

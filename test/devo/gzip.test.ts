@@ -100,7 +100,13 @@ describe('Devo gzip-member mode', () => {
 });
 
 describe('gzip member age, on a fake clock', () => {
-  const options = { compression: 'gzip', gzipLevel: 1, gzipMemberBytes: 19_500, gzipMaxAgeMs: 100 } as const;
+  const options = {
+    compression: 'gzip',
+    gzipLevel: 1,
+    gzipMemberBytes: 19_500,
+    gzipMaxAgeMs: 100,
+    maxEventBytes: 262_144,
+  } as const;
   const lines = (chunk: Chunk): string[] => gunzipSync(chunk.data).toString('utf8').split('\n').filter(Boolean);
 
   it('measures the age from the oldest buffered line: a later line neither restarts nor shortens it', (t) => {

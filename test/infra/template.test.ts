@@ -210,7 +210,7 @@ const cases: { name: string; check: (t: Json) => string[]; mutations: [string, (
           (t) =>
             setSetting(
               t,
-              "if(variables('devoTlsOn'), __bicep.keyVaultReference(variables('keyVaultName'), variables('secretNames').devoKey), '')",
+              "if(variables('devoPem'), __bicep.keyVaultReference(variables('keyVaultName'), variables('secretNames').devoKey), '')",
               "parameters('devoKey')",
             ),
           /DEVO_KEY: secret/,

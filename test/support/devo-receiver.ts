@@ -14,6 +14,9 @@ export interface TestCerts {
   otherCa: string;
   otherClientCert: string;
   otherClientKey: string;
+  /** client.pem + client.key as a PKCS#12 bundle, base64 as Key Vault holds it, and its passphrase. */
+  clientPfx: string;
+  clientPfxPassphrase: string;
 }
 
 let certs: TestCerts | undefined;
@@ -29,6 +32,8 @@ export function testCerts(): TestCerts {
     otherCa: read('other-ca.pem'),
     otherClientCert: read('other-client.pem'),
     otherClientKey: read('other-client.key'),
+    clientPfx: readFileSync(new URL('./certs/client.p12', import.meta.url)).toString('base64'),
+    clientPfxPassphrase: 'test-passphrase',
   };
   return certs;
 }
@@ -49,6 +54,21 @@ export function settingsFor(
     compression: 'none',
     ...overrides,
   };
+}
+
+/** Like `settingsFor`, with the client credential as the PKCS#12 bundle instead of the PEM certificate and key. */
+export function pfxSettingsFor(
+  receiver: Pick<DevoReceiver, 'host' | 'port'>,
+  overrides: Partial<DevoSettings> = {},
+): DevoSettings {
+  const c = testCerts();
+  return settingsFor(receiver, {
+    cert: undefined,
+    key: undefined,
+    pfx: c.clientPfx,
+    pfxPassphrase: c.clientPfxPassphrase,
+    ...overrides,
+  });
 }
 
 export interface DevoReceiverFaults {

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_EVENT_BYTES } from '../../shared/devo/event-cap.ts';
 import type { EventSink } from '../../shared/pipeline/index.ts';
 
 /**
@@ -10,6 +11,7 @@ export function lineSink(
 ): EventSink {
   return {
     chunkBytes: 64 * 1024,
+    maxEventBytes: DEFAULT_MAX_EVENT_BYTES,
     prefix: (tag) => Buffer.from(`${tag} `),
     sendFramed: (batch) => {
       for (const chunk of batch.chunks) {

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_EVENT_BYTES, MAX_MAX_EVENT_BYTES, MIN_MAX_EVENT_BYTES } from '../../devo/event-cap.ts';
 import { booleanSetting, enumSetting, integerSetting, textSetting, type SettingSpec } from '../spec.ts';
 export const devoHost = textSetting({
   name: 'DEVO_HOST',
@@ -30,8 +31,9 @@ export const devoCert = textSetting({
   name: 'DEVO_CERT',
   errorId: 33,
   secret: true,
-  description: 'PEM text of the Devo domain client certificate (Key Vault reference in Azure).',
-  defaultText: 'required when `DEVO_TLS` is true',
+  description:
+    'PEM text of the Devo domain client certificate (Key Vault reference in Azure). Leave empty when `DEVO_PFX` is used.',
+  defaultText: 'required when `DEVO_TLS` is true, unless `DEVO_PFX` is set',
   allowed: 'PEM',
   fix: 'paste the .crt file downloaded from Devo (Administration > Credentials > X.509).',
 });
@@ -39,8 +41,9 @@ export const devoKey = textSetting({
   name: 'DEVO_KEY',
   errorId: 34,
   secret: true,
-  description: 'PEM text of the private key of `DEVO_CERT`, unencrypted (Key Vault reference in Azure).',
-  defaultText: 'required when `DEVO_TLS` is true',
+  description:
+    'PEM text of the private key of `DEVO_CERT`, unencrypted (Key Vault reference in Azure). Leave empty when `DEVO_PFX` is used.',
+  defaultText: 'required when `DEVO_TLS` is true, unless `DEVO_PFX` is set',
   allowed: 'PEM',
   fix: 'paste the .key file downloaded from Devo together with the certificate.',
 });
@@ -48,10 +51,51 @@ export const devoChain = textSetting({
   name: 'DEVO_CHAIN',
   errorId: 35,
   secret: true,
-  description: 'PEM text of the Devo CA chain; it replaces the default trust store for the Devo connection.',
+  description:
+    'PEM text of the Devo CA chain; it replaces the default trust store for the Devo connection. Required with `DEVO_PFX` too.',
   defaultText: 'required when `DEVO_TLS` is true',
   allowed: 'PEM',
   fix: 'paste the chain.crt file downloaded from Devo.',
+});
+export const devoPfx = textSetting({
+  name: 'DEVO_PFX',
+  errorId: 37,
+  secret: true,
+  description:
+    'Base64 text of a PKCS#12 (.pfx) bundle holding the Devo client certificate and its key, instead of `DEVO_CERT` and `DEVO_KEY`: this is how Key Vault stores a .pfx (an imported certificate or `az keyvault secret set --encoding base64`). `DEVO_CHAIN` stays required: it alone decides which servers are trusted.',
+  defaultText: 'empty: `DEVO_CERT` and `DEVO_KEY` are used',
+  allowed: 'base64 PKCS#12',
+  pattern: /^[A-Za-z0-9+/=\s]+$/,
+  problem: 'is not base64 text.',
+  fix: 'store the .pfx base64-encoded (base64 -w0 domain.pfx, or az keyvault secret set --file domain.pfx --encoding base64).',
+});
+export const devoPfxPassphrase = textSetting({
+  name: 'DEVO_PFX_PASSPHRASE',
+  errorId: 38,
+  secret: true,
+  description:
+    'Passphrase of `DEVO_PFX` (Key Vault reference in Azure); empty for a bundle without one, such as a certificate imported into Key Vault.',
+  defaultText: 'empty: no passphrase',
+  fix: 'set the passphrase the .pfx was exported with, or leave it empty for a bundle without one.',
+});
+export const devoTlsSecurityLevel = integerSetting({
+  name: 'DEVO_TLS_SECURITY_LEVEL',
+  errorId: 39,
+  description:
+    "OpenSSL security level (`@SECLEVEL=N`) of the Devo connection. Only for an older Devo domain certificate refused with `CA_MD_TOO_WEAK` or `EE_KEY_TOO_SMALL`: 0 accepts weak digests and keys, as Devo's own SDK does, and is logged as a warning at every run. Server verification stays on.",
+  defaultText: "empty: Node's default (1)",
+  min: 0,
+  max: 5,
+  fix: 'leave it empty, or use 0 only if Devo refuses the domain certificate with CA_MD_TOO_WEAK.',
+});
+export const devoMaxEventBytes = integerSetting({
+  name: 'DEVO_MAX_EVENT_BYTES',
+  errorId: 43,
+  description:
+    'Largest syslog line (header and LF included) sent to Devo, which documents no limit. A longer event is cut on a character boundary to fit and ends in `[o365devo:truncated]`, never dropped; cut events are counted (metric `o365devo.devo.truncated_events`).',
+  min: MIN_MAX_EVENT_BYTES,
+  max: MAX_MAX_EVENT_BYTES,
+  default: DEFAULT_MAX_EVENT_BYTES,
 });
 export const devoCompression = enumSetting({
   name: 'DEVO_COMPRESSION',
@@ -69,5 +113,9 @@ export const DEVO_SETTINGS: readonly SettingSpec<unknown>[] = [
   devoCert,
   devoKey,
   devoChain,
+  devoPfx,
+  devoPfxPassphrase,
+  devoTlsSecurityLevel,
+  devoMaxEventBytes,
   devoCompression,
 ];

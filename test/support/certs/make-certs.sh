@@ -7,6 +7,10 @@
 #   client.pem/.key        client certificate signed by ca.pem (the "Devo domain certificate")
 #   other-ca.pem           unrelated CA (a chain that did not sign the server)
 #   other-client.pem/.key  client certificate signed by other-ca.pem (refused by the server)
+#   client.p12             client.pem + client.key as a PKCS#12 bundle, passphrase "test-passphrase" (DEVO_PFX)
+#   client-with-ca.p12     the same, with ca.pem inside the bundle too (Node trusts CA certificates of a bundle)
+#   expired.p12            self-signed certificate valid only in the year 2000, as a bundle ("test-passphrase")
+#   weak-rsa1024.pem/.key  self-signed 1024-bit RSA certificate: loads at security level 1, not at 2
 #
 # CA private keys are deleted after signing: the outputs are test material, never reused for anything else.
 set -euo pipefail
@@ -48,7 +52,28 @@ extendedKeyUsage=clientAuth"
 make_leaf client ca "/O=o365-devo-functions tests/CN=test-domain" "$CLIENT_EXT"
 make_leaf other-client other-ca "/O=Unrelated tests/CN=unrelated-domain" "$CLIENT_EXT"
 
-chmod 644 ./*.pem ./*.key
+# AES-256 and a SHA-256 MAC: OpenSSL 3 and Node refuse the legacy RC2/3DES + SHA-1 defaults of older tools.
+openssl pkcs12 -export -in client.pem -inkey client.key -out client.p12 -passout pass:test-passphrase \
+  -certpbe AES-256-CBC -keypbe AES-256-CBC -macalg sha256
+openssl pkcs12 -export -in client.pem -inkey client.key -certfile ca.pem -out client-with-ca.p12 \
+  -passout pass:test-passphrase -certpbe AES-256-CBC -keypbe AES-256-CBC -macalg sha256
+
+# `openssl ca` is the one subcommand that sets dates in the past.
+touch "$WORK/index.txt"
+echo 01 >"$WORK/serial"
+printf '%s\n' '[ca]' 'default_ca=d' '[d]' "database=$WORK/index.txt" "serial=$WORK/serial" "new_certs_dir=$WORK" \
+  'default_md=sha256' 'policy=p' '[p]' 'commonName=supplied' >"$WORK/ca.cnf"
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/expired.key" \
+  -out "$WORK/expired.csr" -subj "/CN=expired-domain" 2>/dev/null
+openssl ca -batch -config "$WORK/ca.cnf" -selfsign -keyfile "$WORK/expired.key" -in "$WORK/expired.csr" \
+  -startdate 20000101000000Z -enddate 20010101000000Z -out "$WORK/expired.pem" 2>/dev/null
+openssl pkcs12 -export -in "$WORK/expired.pem" -inkey "$WORK/expired.key" -out expired.p12 \
+  -passout pass:test-passphrase -certpbe AES-256-CBC -keypbe AES-256-CBC -macalg sha256
+
+openssl req -x509 -newkey rsa:1024 -nodes -keyout weak-rsa1024.key -out weak-rsa1024.pem -sha256 -days "$DAYS" \
+  -subj "/O=o365-devo-functions tests/CN=weak-key" 2>/dev/null
+
+chmod 644 ./*.pem ./*.key ./*.p12
 openssl verify -CAfile ca.pem server.pem client.pem >/dev/null
 openssl verify -CAfile other-ca.pem other-client.pem >/dev/null
 echo "certificates written to $(pwd)"
