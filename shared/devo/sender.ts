@@ -45,6 +45,11 @@ export class DevoSender {
   readonly #s = newCounters();
   readonly #lines: LineBatcher;
   #conn: DevoConnection | null = null;
+  /**
+   * A connection opened while the one before it was being confirmed, when the caller said more data follows: the
+   * handshake, which on a busy event loop took as long as writing a whole batch, then overlaps the confirmation.
+   */
+  #spare: Promise<DevoConnection | null> | null = null;
   /** The next connection replaces one that failed, idled or aged (counted as a reconnect). */
   #replacing = false;
   #queue: Promise<unknown> = Promise.resolve();
@@ -149,9 +154,9 @@ export class DevoSender {
    * `DEVO_CONFIRM_TIMEOUT` for the confirmation) with `attempts` set, once `retryAttempts` connections failed or
    * at once for a failure a retry cannot fix (certificates). The data stays retained: a later flush retries it.
    */
-  flush(): Promise<void> {
+  flush(options: { more?: () => boolean } = {}): Promise<void> {
     if (this.#closing !== null) return Promise.reject(new DevoError('DEVO_SENDER_CLOSED', 'flush() after close()'));
-    return this.#flush();
+    return this.#flush(options.more);
   }
 
   /** Flushes, then releases the connection and timers. Rejects like `flush()` if the last data was not confirmed. */
@@ -160,6 +165,7 @@ export class DevoSender {
       this.#released = true;
       this.#lines.stop();
       this.#conn?.release();
+      this.#dropSpare();
       this.#conn = null;
       for (const w of this.#readyWaiters.splice(0)) w.resolve();
     });
@@ -227,14 +233,14 @@ export class DevoSender {
     this.#notifyReady();
   }
 
-  async #flush(): Promise<void> {
+  async #flush(more?: () => boolean): Promise<void> {
     const started = performance.now();
     this.#flushesWaiting++;
     this.#wakePump?.abort();
     this.#lines.cut();
     const target = this.#retained.end;
     try {
-      await this.#enqueue(() => this.#flushOp(target));
+      await this.#enqueue(() => this.#flushOp(target, more));
       this.#s.flushes++;
     } catch (err) {
       // The writer stays stopped until the caller flushes again: no hidden retries after a reported failure.
@@ -248,7 +254,7 @@ export class DevoSender {
   }
 
   /** Writes and confirms every chunk before absolute index `target`, retrying on new connections. */
-  async #flushOp(target: number): Promise<void> {
+  async #flushOp(target: number, more: (() => boolean) | undefined): Promise<void> {
     this.#failure = null;
     let attempts = 0;
     while (target > this.#retained.base) {
@@ -257,6 +263,8 @@ export class DevoSender {
         if (target <= this.#retained.base) return; // replacing an idle connection confirmed it all
         await this.#writeUpTo(conn, target);
         this.#conn = null;
+        // Asked once the data is written: by then the caller knows whether more is on its way.
+        if (more?.() === true) this.#spare ??= this.#open().catch(() => null);
         await conn.confirm();
         this.#confirmed();
       } catch (err) {
@@ -307,6 +315,38 @@ export class DevoSender {
         }
       }
     }
+    const spare = await this.#takeSpare();
+    if (spare !== undefined) {
+      this.#replacing = false;
+      this.#conn = spare;
+      return spare;
+    }
+    const next = await this.#open();
+    this.#replacing = false;
+    this.#replaceReason = 'failure';
+    this.#conn = next;
+    return next;
+  }
+
+  /** The spare connection if it is still usable (alive, not idle too long); a failed open leaves none. */
+  async #takeSpare(): Promise<DevoConnection | undefined> {
+    const pending = this.#spare;
+    if (pending === null) return undefined;
+    this.#spare = null;
+    const spare = await pending;
+    if (spare === null) return undefined;
+    if (spare.alive && Date.now() - spare.openedAt <= this.#o.idleReconnectMs) return spare;
+    spare.release();
+    return undefined;
+  }
+
+  #dropSpare(): void {
+    void this.#spare?.then((spare) => spare?.release());
+    this.#spare = null;
+  }
+
+  /** Opens a connection and counts it. */
+  async #open(): Promise<DevoConnection> {
     const started = performance.now();
     const next = await openDevoConnection(this.#target, this.#timeouts);
     this.#s.connections++;
@@ -315,9 +355,6 @@ export class DevoSender {
     this.#hooks.onConnection?.(
       this.#replacing ? { kind: 'reconnect', reason: this.#replaceReason, ms } : { kind: 'connect', ms },
     );
-    this.#replacing = false;
-    this.#replaceReason = 'failure';
-    this.#conn = next;
     return next;
   }
 
@@ -332,6 +369,8 @@ export class DevoSender {
     this.#s.failures++;
     this.#conn?.destroy();
     this.#conn = null;
+    // Opened before the failure: the retry connects afresh, after its backoff.
+    this.#dropSpare();
     this.#replacing = true;
     this.#retained.rewind();
     return classifySocketError(err, 'write', this.endpoint);

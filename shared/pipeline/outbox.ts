@@ -55,9 +55,12 @@ export class Outbox {
 /** Events taken from the outbox together, delivered together. */
 export type Batch = FramedBatch;
 
-/** Hands a batch to the sender and resolves once Devo confirmed it all. */
-export async function deliverBatch(batch: Batch, sink: EventSink): Promise<number> {
+/**
+ * Hands a batch to the sender and resolves once Devo confirmed it all. `more` tells, once the batch is written,
+ * whether events are queued behind it: the sender then opens the next connection while this one is confirmed.
+ */
+export async function deliverBatch(batch: Batch, sink: EventSink, more?: () => boolean): Promise<number> {
   sink.sendFramed(batch);
-  await sink.flush();
+  await sink.flush(more === undefined ? {} : { more });
   return batch.lines;
 }

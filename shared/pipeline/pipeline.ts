@@ -184,7 +184,7 @@ export class DeliveryPipeline {
   async #deliver(batch: Batch, newest: number | undefined, saveFilter: FilterSave): Promise<void> {
     if (batch.lines > 0) {
       this.#checkLease();
-      const sent = await deliverBatch(batch, this.#o.sink);
+      const sent = await deliverBatch(batch, this.#o.sink, () => this.#outbox.size > 0);
       // Confirmed: the sender holds none of it any more.
       this.#outbox.recycle(batch);
       // Counted only now that Devo confirmed them: the metrics and the statistics line say what was delivered.

@@ -204,6 +204,57 @@ describe('Devo delivery and connection lifecycle', () => {
     assert.equal(sender.stats().reconnects, 0);
   });
 
+  it('opens the next connection while confirming when more data follows, and uses it for the next flush', async () => {
+    const r = await receiverWith();
+    const sender = senderFor(r);
+    sender.send('my.app.test.spare', JSON.stringify({ i: 0 }));
+    let asked = 0;
+    await sender.flush({
+      more: () => {
+        asked += 1;
+        return true;
+      },
+    });
+    assert.equal(asked, 1, 'asked once the data was written');
+    await r.waitFor(() => r.rawConnections.length === 2, 2_000, 'the spare connection');
+    assert.equal(r.rawConnections[1]?.lines, 0, 'opened before any data was sent on it');
+    sender.send('my.app.test.spare', JSON.stringify({ i: 1 }));
+    await sender.flush();
+    assert.deepEqual(
+      r.lines.map((l) => [l.connection, l.message]),
+      [
+        [1, '{"i":0}'],
+        [2, '{"i":1}'],
+      ],
+    );
+    await sender.close();
+    assert.equal(r.rawConnections.length, 2, 'no connection beyond the spare, and none after the last flush');
+    assert.equal(sender.stats().connections, 2);
+  });
+
+  it('replaces a spare connection the server closed while it waited, losing nothing', async () => {
+    const r = await receiverWith({ faults: { idleCloseMs: 80 } });
+    const sender = senderFor(r);
+    sender.send('my.app.test.spare', JSON.stringify({ i: 0 }));
+    await sender.flush({ more: () => true });
+    await r.waitFor(() => r.rawConnections[1]?.closed === true, 2_000, 'the server-side close of the spare');
+    sender.send('my.app.test.spare', JSON.stringify({ i: 1 }));
+    await sender.flush();
+    assertComplete(r, 'my.app.test.spare', 2);
+    assert.equal(r.rawConnections.length, 3);
+    assert.equal(r.rawConnections[2]?.lines, 1);
+  });
+
+  it('releases an unused spare connection on close', async () => {
+    const r = await receiverWith();
+    const sender = senderFor(r);
+    sender.send('my.app.test.spare', 'a');
+    await sender.flush({ more: () => true });
+    await sender.close();
+    await r.waitFor(() => r.rawConnections.length === 2 && r.rawConnections[1]?.closed === true, 2_000, 'closed');
+    assert.ok(r.rawConnections[1]?.endedByClient, 'ended by us, in order');
+  });
+
   it('rejects flush with DEVO_CONFIRM_TIMEOUT when the server never closes, keeping the data', async () => {
     const r = await receiverWith({ faults: { ignoreHalfClose: true } });
     const sender = senderFor(r, { closeTimeoutMs: 150, retryAttempts: 2 });
