@@ -65,7 +65,7 @@ describe('Management collector resilience', () => {
     };
     await withStack(options, async (stack) => {
       await invokeManagementFunction('auditExchange', testEnv(stack), recordingLogger());
-      const flushes = stack.receiver.rawConnections.filter((c) => c.endedByClient).length;
+      const flushes = stack.receiver.rawConnections.filter((c) => c.endedByClient && c.lines > 0).length;
       assert.ok(flushes >= 2, `the large blob was delivered in more than one piece (${flushes} confirmed connections)`);
       assertDelivered(stack, ['Audit.Exchange']);
     });
