@@ -2,7 +2,6 @@ import type { TokenSource } from '../auth/index.ts';
 import type { HttpSettings } from '../config/index.ts';
 import {
   createHttpClient,
-  createWindowLimiter,
   isHttpFailure,
   jsonBody,
   type HttpBudget,
@@ -41,19 +40,16 @@ export interface TraceClientOptions {
   tokens: TokenSource;
   http: HttpSettings;
   /**
-   * Graph allows 100 requests per 5 minutes per tenant. The limiter that keeps to this budget (shared with earlier
-   * invocations through the function's state); without one, the budget counts this client's requests only.
+   * A request budget of the caller's own, which wins over `http.requestsPerSecond`: for Graph, the one of at most
+   * 100 requests per 5 minutes per tenant that back-to-back runs share (see graph-budget.ts).
    */
-  requestsPer5Minutes: number;
-  graphLimiter?: RateLimiter;
+  rateLimiter?: RateLimiter;
   budget?: HttpBudget;
   onRetry?: (event: RetryEvent) => void;
   onRequest?: (url: URL) => void;
   onAttempt?: (event: AttemptEvent) => void;
 }
 
-/** Graph counts message trace requests per tenant over a rolling five minutes. */
-export const GRAPH_BUDGET_WINDOW_MS = 300_000;
 /** Graph `$top` maximum: fewer pages means fewer requests against the 5-minute budget. */
 export const GRAPH_PAGE_SIZE = 5000;
 export const RWS_PATH = '/ecp/reportingwebservice/reporting.svc/MessageTrace';
@@ -122,16 +118,8 @@ export function createTraceClient(options: TraceClientOptions): TraceSource {
     retryLimit: options.http.retries,
     baseRetryDelayMs: options.http.retryWaitMs,
     maxRetryDelayMs: options.http.maxRetryWaitMs,
-    ...(options.api === 'graph'
-      ? {
-          rateLimiter:
-            options.graphLimiter ??
-            createWindowLimiter({
-              limit: options.requestsPer5Minutes,
-              windowMs: GRAPH_BUDGET_WINDOW_MS,
-              ...(options.budget === undefined ? {} : { deadline: options.budget.deadline }),
-            }),
-        }
+    ...(options.rateLimiter !== undefined
+      ? { rateLimiter: options.rateLimiter }
       : options.http.requestsPerSecond === undefined
         ? {}
         : { requestsPerSecond: options.http.requestsPerSecond }),

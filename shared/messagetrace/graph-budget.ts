@@ -1,9 +1,10 @@
 import { createWindowLimiter, type HttpBudget, type WindowLimiter } from '../http/index.ts';
 import { loadRequestLog, type CursorStore } from '../state/index.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import { GRAPH_BUDGET_WINDOW_MS } from './client.ts';
 import { MESSAGE_TRACE_FUNCTION } from '../function-names.ts';
 
+/** Graph counts message trace requests per tenant over a rolling five minutes. */
+export const GRAPH_BUDGET_WINDOW_MS = 300_000;
 /** A wait for room in the budget is logged at most this often, so a long catch-up held by it says so without flooding. */
 const WAIT_LOG_INTERVAL_MS = 60_000;
 
