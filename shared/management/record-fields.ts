@@ -36,20 +36,6 @@ export function readFields(bytes: Buffer, out: { tag: string; created: number })
   return true;
 }
 
-/** `Workload` and `CreationTime` as strings, under the same rule as `readFields`; undefined when it reads false. */
-export function leadingFields(raw: Buffer | string): { Workload: string; CreationTime: string } | undefined {
-  const bytes = typeof raw === 'string' ? Buffer.from(raw) : raw;
-  const workload = findStringField(bytes, WORKLOAD);
-  const created = findStringField(bytes, CREATION_TIME);
-  if (workload === undefined || created === undefined) return undefined;
-  const nested = firstNesting(bytes);
-  if (workload.key > nested || created.key > nested) return undefined;
-  return {
-    Workload: bytes.toString('utf8', workload.from, workload.end),
-    CreationTime: bytes.toString('utf8', created.from, created.end),
-  };
-}
-
 /** `CreationTime` is UTC but written without a zone (`2026-11-20T10:01:02`). */
 export function withUtcSuffix(time: string): string {
   // Told by a few characters before any pattern is tried: this runs for every record that is parsed.

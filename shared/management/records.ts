@@ -5,7 +5,7 @@ import type { RunStatistics } from '../telemetry/statistics.ts';
 import { tagForWorkload } from './content-types.ts';
 import { readFields, withUtcSuffix } from './record-fields.ts';
 
-export { leadingFields, withUtcSuffix } from './record-fields.ts';
+export { withUtcSuffix } from './record-fields.ts';
 
 export interface RecordSink {
   /** Dedupe, tag and queue one record as received (its raw JSON bytes); false when it was a duplicate. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DedupeFilter } from '../../shared/dedupe/index.ts';
 import { deliverBatch, Outbox } from '../../shared/pipeline/index.ts';
-import { createRecordSink, isRecordRejected, leadingFields, withUtcSuffix } from '../../shared/management/records.ts';
+import { createRecordSink, isRecordRejected, withUtcSuffix } from '../../shared/management/records.ts';
 import { tagForWorkload } from '../../shared/management/content-types.ts';
 import { createObfuscator } from '../../shared/telemetry/obfuscate.ts';
 import { emptyStatistics } from '../../shared/telemetry/statistics.ts';
@@ -112,19 +112,7 @@ describe('event time', () => {
   });
 });
 
-describe('leading fields', () => {
-  it('reads Workload and CreationTime without parsing when both come before anything nested', () => {
-    assert.deepEqual(leadingFields('{"CreationTime":"2026-11-20T10:01:02","Id":"1","Workload":"Exchange","A":[1]}'), {
-      Workload: 'Exchange',
-      CreationTime: '2026-11-20T10:01:02',
-    });
-    // Nested first: another object's Workload could be the one found, so the record is parsed instead.
-    assert.equal(leadingFields('{"X":{"Workload":"Other"},"Workload":"Exchange","CreationTime":"t"}'), undefined);
-    assert.equal(leadingFields('{"CreationTime":"t","L":["a"],"Workload":"Exchange"}'), undefined);
-    assert.equal(leadingFields('{"CreationTime":"t","Id":"1"}'), undefined);
-    assert.equal(leadingFields('{"CreationTime":"t","Workload":"Ex\\\\change"}'), undefined, 'escapes: parsed');
-  });
-
+describe('record fields', () => {
   it('tags a record by its top-level Workload even when a nested object comes first', async () => {
     const { outbox, sink } = plainSink();
     sink(Buffer.from('{"X":{"Workload":"SharePoint"},"Workload":"Exchange","CreationTime":"2026-11-20T10:01:02"}'));
