@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import {
-  AggregationTemporality,
-  InMemoryMetricExporter,
-  PeriodicExportingMetricReader,
-} from '@opentelemetry/sdk-metrics';
 import { TRUNCATION_MARKER } from '../../shared/devo/event-cap.ts';
 import { invokeManagementFunction } from '../../shared/management/invoke.ts';
-import { METRICS, createTelemetry } from '../../shared/telemetry/metrics.ts';
+import { METRICS } from '../../shared/telemetry/metrics.ts';
+import { inMemoryTelemetry } from '../support/memory-telemetry.ts';
 import { startLocalStack, type LocalStack } from '../../tools/local/stack.ts';
 import { testCerts } from '../support/devo-receiver.ts';
 import { trustTestCa } from '../support/tls.ts';
@@ -28,11 +24,7 @@ it('a run with a PKCS#12 bundle, a lowered security level and a small cap: one w
   sim.addBlob('Audit.General', [small, big], Date.now());
   await new Promise((resolve) => setTimeout(resolve, 1100));
 
-  const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
-  const telemetry = await createTelemetry(
-    {},
-    { readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 })] },
-  );
+  const { telemetry, points } = await inMemoryTelemetry();
   const certs = testCerts();
   const logger = recordingLogger();
   const stats = await invokeManagementFunction(
@@ -64,10 +56,8 @@ it('a run with a PKCS#12 bundle, a lowered security level and a small cap: one w
   const whole = lines.find((l) => l.message.includes(`"Id":${JSON.stringify(small.Id)}`));
   assert.ok(whole !== undefined && !whole.message.endsWith(TRUNCATION_MARKER), 'the small record arrived whole');
 
-  const truncated = exporter
-    .getMetrics()
-    .flatMap((r) => r.scopeMetrics.flatMap((s) => s.metrics))
-    .filter((m) => m.descriptor.name === METRICS.devoTruncatedEvents)
-    .flatMap((m) => m.dataPoints.map((p) => p.value as number));
-  assert.deepEqual(truncated, [cut.length]);
+  assert.deepEqual(
+    (points().get(METRICS.devoTruncatedEvents) ?? []).map((p) => p.value),
+    [cut.length],
+  );
 });

@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import {
-  AggregationTemporality,
-  InMemoryMetricExporter,
-  PeriodicExportingMetricReader,
-} from '@opentelemetry/sdk-metrics';
 import { invokeManagementFunction } from '../../shared/management/invoke.ts';
 import { withUtcSuffix } from '../../shared/management/records.ts';
 import { createTelemetry, METRICS } from '../../shared/telemetry/metrics.ts';
+import { inMemoryTelemetry, sumOf } from '../support/memory-telemetry.ts';
 import { startLocalStack, type LocalStack } from '../../tools/local/stack.ts';
 import { trustTestCa } from '../support/tls.ts';
 import { recordingLogger, testEnv } from './helpers.ts';
@@ -18,32 +14,6 @@ before(async () => {
   stack = await startLocalStack();
 });
 after(() => stack.close());
-
-type Points = Map<string, { attributes: Record<string, unknown>; value: number }[]>;
-
-/** A telemetry pipeline into memory, and a way to read back what one invocation recorded. */
-async function inMemoryTelemetry() {
-  const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
-  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
-  const telemetry = await createTelemetry({}, { readers: [reader] });
-  const points = (): Points => {
-    const found: Points = new Map();
-    for (const resource of exporter.getMetrics()) {
-      for (const scope of resource.scopeMetrics) {
-        for (const metric of scope.metrics) {
-          found.set(
-            metric.descriptor.name,
-            metric.dataPoints.map((p) => ({ attributes: p.attributes, value: p.value as number })),
-          );
-        }
-      }
-    }
-    return found;
-  };
-  return { telemetry, points };
-}
-
-const sumOf = (points: Points, name: string): number => (points.get(name) ?? []).reduce((sum, p) => sum + p.value, 0);
 
 it('records the counters and the delivery lag of one invocation', async () => {
   const { telemetry, points: read } = await inMemoryTelemetry();
