@@ -157,43 +157,40 @@ export async function checkDevoConnection(
     );
   }
 
+  /** Writes one line as a step of its own; the failure result when the write failed. */
+  const writeStep = async (
+    step: 'send' | 'oversized',
+    line: Buffer,
+    detail: string,
+  ): Promise<DevoCheckResult | undefined> => {
+    const started = performance.now();
+    try {
+      const pending = conn.write(line);
+      if (pending) await pending;
+      steps.push({ step, ok: true, ms: Math.round(performance.now() - started), detail });
+      return undefined;
+    } catch (err) {
+      conn.destroy();
+      return failed(err, step, started);
+    }
+  };
   const sendStart = performance.now();
-  try {
-    const line = frameLine(
-      options.priority,
-      options.hostname,
-      DEVO_CHECK_TAG,
-      JSON.stringify({ check: 'o365-devo connectivity', at: new Date().toISOString(), host: options.hostname }),
-    );
-    const pending = conn.write(line);
-    if (pending) await pending;
-    steps.push({
-      step: 'send',
-      ok: true,
-      ms: Math.round(performance.now() - sendStart),
-      detail: `${line.length} bytes, tag ${DEVO_CHECK_TAG}`,
-    });
-  } catch (err) {
-    conn.destroy();
-    return failed(err, 'send', sendStart);
-  }
-  const oversizedStart = performance.now();
+  const line = frameLine(
+    options.priority,
+    options.hostname,
+    DEVO_CHECK_TAG,
+    JSON.stringify({ check: 'o365-devo connectivity', at: new Date().toISOString(), host: options.hostname }),
+  );
+  const sendFailed = await writeStep('send', line, `${line.length} bytes, tag ${DEVO_CHECK_TAG}`);
+  if (sendFailed !== undefined) return sendFailed;
   const { line: big, report: oversized } = oversizedTestLine(options, DEVO_CHECK_TAG);
-  try {
-    const pending = conn.write(big);
-    if (pending) await pending;
-    steps.push({
-      step: 'oversized',
-      ok: true,
-      ms: Math.round(performance.now() - oversizedStart),
-      detail:
-        `${oversized.originalBytes} bytes cut to ${oversized.sentBytes} (cap ${oversized.maxEventBytes}), ` +
-        'ends in [o365devo:truncated]',
-    });
-  } catch (err) {
-    conn.destroy();
-    return failed(err, 'oversized', oversizedStart);
-  }
+  const oversizedFailed = await writeStep(
+    'oversized',
+    big,
+    `${oversized.originalBytes} bytes cut to ${oversized.sentBytes} (cap ${oversized.maxEventBytes}), ` +
+      'ends in [o365devo:truncated]',
+  );
+  if (oversizedFailed !== undefined) return oversizedFailed;
   const confirmStart = performance.now();
   try {
     await conn.confirm();
