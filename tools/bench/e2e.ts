@@ -58,10 +58,24 @@ const listRequests = (b: BenchStack): number =>
 
 const names = (b: BenchStack) => ({ functionName: b.functionName, warmUpFunctionName: b.warmUpFunctionName });
 
-async function pipeRun(b: BenchStack, mode: 'fetch' | 'raw', expected: number): Promise<Run> {
+/** Node flags that write a CPU profile named after the run, or none. */
+const profileArgs = (name: string, profileDir?: string): string[] =>
+  profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${name}.cpuprofile`];
+
+async function pipeRun(
+  b: BenchStack,
+  mode: 'fetch' | 'raw',
+  expected: number,
+  profileDir?: string,
+  index = 0,
+): Promise<Run> {
   const before = (await b.lines()).total;
   b.stack.simulator.log.clear();
-  const [done] = await runChild({ mode, pipe: b.pipe(), ...names(b), env: b.env });
+  const [done] = await runChild(
+    { mode, pipe: b.pipe(), ...names(b), env: b.env },
+    undefined,
+    profileArgs(`${mode}-${index}`, profileDir),
+  );
   if (done?.phase !== 'done') throw new Error(`the ${mode} run reported nothing`);
   const delivered = mode === 'raw' ? await settle(b, before, expected) : done.records;
   return { usage: done.usage, delivered, listRequests: listRequests(b), maxRssBytes: done.maxRssBytes };
@@ -99,7 +113,7 @@ async function productRun(b: BenchStack, index: number, expected: number, profil
         result.warnings = m.warnings;
       }
     },
-    profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir],
+    profileArgs(`product-${index}`, profileDir),
   );
   if (result.warm === undefined || result.catchUp === undefined || result.first === undefined)
     throw new Error('the product run did not finish');
@@ -136,7 +150,7 @@ export async function e2eReport(o: E2eOptions): Promise<Record<string, unknown>>
       fetches.push(await pipeRun(b, 'fetch', o.records));
       const order = r % 2 === 0 ? (['raw', 'product'] as const) : (['product', 'raw'] as const);
       for (const mode of order) {
-        if (mode === 'raw') raws.push(await pipeRun(b, 'raw', o.records));
+        if (mode === 'raw') raws.push(await pipeRun(b, 'raw', o.records, o.profileDir, r));
         else products.push(await productRun(b, r, o.records, o.profileDir));
       }
     }
