@@ -151,8 +151,10 @@ export class ManagementClient {
       const splitter = new JsonArraySplitter();
       return {
         async chunk(data: Buffer) {
-          for (const record of splitter.push(data)) {
-            const queued = onRecord(record);
+          // An index, not an iterator: one iterator per chunk, and its results, lived across the awaits below.
+          const records = splitter.push(data);
+          for (let i = 0; i < records.length; i++) {
+            const queued = onRecord(records[i] as Buffer);
             if (queued !== undefined) await queued;
           }
         },
