@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the end-to-end report (tools/bench/e2e.ts), one JSON object on stdout. `--records N`,
- * `--blobs M` and `--rounds R` size it; `--skip-cold-start` leaves out the cold-start figures; `--cpu-prof DIR` writes a CPU profile of each product and raw-pipe run. `--micro` prints the
- * micro benchmarks of dedupe, state and the sender instead. A benchmark, not a test: it fails nothing.
+ * `--blobs M` and `--rounds R` size it; `--skip-cold-start` leaves out the cold-start figures; `--cpu-prof DIR`
+ * writes a CPU profile of each product and raw-pipe run. `--micro` prints the micro benchmarks of dedupe, state and
+ * the sender instead. A benchmark, not a test: it fails nothing.
  */
 import { e2eReport } from './bench/e2e.ts';
 import { microReport } from './bench/micro.ts';
