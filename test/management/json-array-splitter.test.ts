@@ -40,6 +40,32 @@ describe('JsonArraySplitter', () => {
     assert.ok(out.every((r) => !r.includes('\n')));
   });
 
+  it('finds every record of generated arrays cut at seeded random points', () => {
+    // Strings full of what the scan must step over: quotes, runs of backslashes, brackets, multi-byte characters.
+    const alphabet = ['a', '"', '\\', '\\\\', '{', '}', '[', ']', ',', ':', ' ', 'é', '東', '🎉', '\n'];
+    let seed = 7;
+    const next = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const text = (): string => Array.from({ length: next(12) }, () => alphabet[next(alphabet.length)]).join('');
+    for (let round = 0; round < 200; round++) {
+      const expected = Array.from({ length: 1 + next(4) }, (_, i) =>
+        JSON.stringify({ Id: String(i), [text()]: text(), Nested: { list: [text(), { k: text() }], n: next(99) } }),
+      );
+      const bytes = Buffer.from(`[${expected.join(',')}]`, 'utf8');
+      const splitter = new JsonArraySplitter();
+      const out: string[] = [];
+      for (let at = 0; at < bytes.length;) {
+        const to = Math.min(bytes.length, at + 1 + next(24));
+        out.push(...splitter.push(bytes.subarray(at, to)).map((r) => r.toString('utf8')));
+        at = to;
+      }
+      splitter.end();
+      assert.deepEqual(out, expected, `round ${round}`);
+    }
+  });
+
   it('accepts an empty array', () => {
     assert.deepEqual(split(' [ ] ', 1), []);
   });
@@ -48,6 +74,9 @@ describe('JsonArraySplitter', () => {
     assert.throws(() => split('{"error":{"code":"AF20051"}}', 4), /expected a JSON array/);
     assert.throws(() => split(`[${records[0]},{"Id":"2"`, 4), /cut off/);
     assert.throws(() => split('[1,2]', 4), /expected a record object/);
+    assert.throws(() => split('["x"]', 1), /expected a record object/);
+    assert.throws(() => split('[{"Id":"1"}] {', 3), /unexpected data after the end/);
+    assert.throws(() => split('[{"Id":"1"}}]', 3), /expected a record object/);
     assert.throws(() => split('', 4), /empty response/);
   });
 });
