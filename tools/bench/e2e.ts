@@ -174,6 +174,16 @@ export async function e2eReport(o: E2eOptions): Promise<Record<string, unknown>>
       setupMs: round(setupMs),
     },
     delivered: { product: products.map((p) => p.delivered), raw: raws.map((r) => r.delivered) },
+    // Each round's pair, run back to back: the spread shows how much of a median's distance is the machine's noise.
+    rounds: products.map((p, r) => {
+      const q = raws[r];
+      return q === undefined
+        ? null
+        : {
+            eventsPerSecondRatio: round(rate(p) / rate(q)),
+            cpuSecondsPerEventRatio: round(cpuPerEvent(p) / cpuPerEvent(q)),
+          };
+    }),
     eventsPerSecond: { product: round(product.rate), raw: round(raw.rate), ratio: round(product.rate / raw.rate) },
     cpuSecondsPerEvent: { product: round(product.cpu), raw: round(raw.cpu), ratio: round(product.cpu / raw.cpu) },
     // The same catch-up with the worker's start-up (its first invocation, below) counted in.
