@@ -5,6 +5,7 @@ import { normalizePem, parseCertificates, parsePrivateKey } from './pem.ts';
 import * as S from './schema/index.ts';
 import type { DedupeSettings, DevoSettings, StorageSettings } from './settings-types.ts';
 import { collect, missing, rawValue, type Env } from './spec.ts';
+import { blockedSize } from '../dedupe/sizing.ts';
 
 export interface O365Settings {
   tenantId: string;
@@ -130,9 +131,9 @@ export function readDedupeSettings(env: Env): DedupeSettings {
  */
 export const MAX_FILTER_MEGABYTES = 256;
 
-/** Size of an optimal Bloom filter: n·ln(1/p)/ln(2)² bits. */
+/** Size of one filter generation as the dedupe code will build it (blocked layout), in MB. */
 export function filterMegabytes(capacity: number, errorRate: number): number {
-  return (capacity * Math.log(1 / errorRate)) / Math.LN2 ** 2 / 8 / 1e6;
+  return blockedSize(capacity, errorRate).bits / 8 / 1e6;
 }
 
 export function readStorageSettings(env: Env): StorageSettings {

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { DedupeSettings } from '../config/settings-types.ts';
 import { dedupeError } from './errors.ts';
-import { Generation, sameSizing, sizingFor, type GenerationSizing } from './generation.ts';
+import { Generation, sameSettings, sizingFor, type GenerationSizing } from './generation.ts';
 import { KeyHasher } from './hash.ts';
 
 /*
@@ -9,7 +9,7 @@ import { KeyHasher } from './hash.ts';
  * with xxhashjs (9-13 k has+add pairs/s at 10 M / 1e-6 in tools/bench/dedupe.ts, against ~1 M adds/s here) and
  * saves as JSON with base64; both are fixed inside the class. BitSet is a Uint8Array with the same bit layout
  * (bit i is bit i % 8 of byte i / 8) behind per-bit calls, and adopting loaded state would mean allocating and
- * zeroing a second 36 MB array just to replace it. So the bits live in a plain Uint8Array and only the
+ * zeroing a second 39 MB array just to replace it. So the bits live in a plain Uint8Array and only the
  * package's sizing formulas are used (see sizing.ts).
  */
 
@@ -70,14 +70,15 @@ export class DedupeFilter {
   /**
    * A filter from stored generations. When the current one was sized under other BLOOM_FILTER_* settings it is
    * kept as the previous generation and a fresh current one starts under the new settings, so a change of sizing
-   * keeps the history instead of discarding it (`carriedOver` says so).
+   * keeps the history instead of discarding it (`carriedOver` says so). A current generation of the older classic
+   * layout, sized as the settings say, goes on filling; the generations after it are blocked.
    */
   static fromParts(settings: DedupeSettings, parts: FilterParts): { filter: DedupeFilter; carriedOver: boolean } {
     const sizing = sizingFor(settings.capacity, settings.errorRate);
     if (parts.previous !== undefined && parts.previous.number >= parts.current.number) {
       throw dedupeError('DEDUPE_STATE_CORRUPT', 'Dedupe generations are out of order', { reason: 'generations' });
     }
-    if (sameSizing(parts.current.generation.sizing, sizing))
+    if (sameSettings(parts.current.generation.sizing, sizing))
       return { filter: new DedupeFilter(sizing, parts), carriedOver: false };
     const fresh = { number: parts.current.number + 1, generation: new Generation(sizing) };
     return {

@@ -1,5 +1,12 @@
 import { dedupeError } from './errors.ts';
-import { bitIndexes, falsePositiveRate, filterSize } from './sizing.ts';
+import {
+  bitIndexes,
+  blockedFalsePositiveRate,
+  blockedIndexes,
+  falsePositiveRate,
+  filterSize,
+  type BitLayout,
+} from './sizing.ts';
 
 /** How one generation's bit array was sized; stored with it so a generation outlives a change of settings. */
 export interface GenerationSizing {
@@ -10,18 +17,26 @@ export interface GenerationSizing {
   bits: number;
   /** Bit positions per record k. */
   hashes: number;
+  /** Where those positions lie: new generations are blocked; classic ones, from before, are read as they are. */
+  layout: BitLayout;
 }
 
-/** Sizing for `capacity` records at `errorRate`; throws `DEDUPE_SETTINGS_INVALID` when no filter fits. */
-export function sizingFor(capacity: number, errorRate: number): GenerationSizing {
+/**
+ * Sizing for `capacity` records at `errorRate` (blocked unless asked otherwise); throws `DEDUPE_SETTINGS_INVALID`
+ * when no filter fits.
+ */
+export function sizingFor(capacity: number, errorRate: number, layout: BitLayout = 'blocked'): GenerationSizing {
   // The buffer size is not part of a generation; 0 keeps filterSize's own check of it out of the way.
-  const { bits, hashes } = filterSize({ capacity, errorRate, bufferSize: 0 });
-  return { capacity, errorRate, bits, hashes };
+  const { bits, hashes } = filterSize({ capacity, errorRate, bufferSize: 0 }, layout);
+  return { capacity, errorRate, bits, hashes, layout };
 }
 
-/** True when both describe the same bit layout, so bit positions computed for one hold for the other. */
-export function sameSizing(a: GenerationSizing, b: GenerationSizing): boolean {
-  return a.capacity === b.capacity && a.errorRate === b.errorRate && a.bits === b.bits && a.hashes === b.hashes;
+/**
+ * True when both were sized for the same BLOOM_FILTER_SIZE and error rate. Their layouts may differ: a generation
+ * sized before the blocked layout existed still holds its records at the rate it was built for.
+ */
+export function sameSettings(a: GenerationSizing, b: GenerationSizing): boolean {
+  return a.capacity === b.capacity && a.errorRate === b.errorRate;
 }
 
 /**
@@ -66,9 +81,10 @@ export class Generation {
 
   /** True when every bit of `digest` is set: the record was probably added to this generation. */
   has(digest: Uint32Array): boolean {
-    const { bits, hashes } = this.sizing;
+    const { bits, hashes, layout } = this.sizing;
     const indexes = this.#indexes;
-    bitIndexes(digest, bits, hashes, indexes);
+    if (layout === 'blocked') blockedIndexes(digest, bits, hashes, indexes);
+    else bitIndexes(digest, bits, hashes, indexes);
     const bitArray = this.bitArray;
     for (let i = 0; i < hashes; i++) {
       const index = indexes[i]!;
@@ -90,6 +106,7 @@ export class Generation {
 
   /** Probability that a record never added is taken for one of this generation's, at its current fill. */
   falsePositiveRate(): number {
-    return falsePositiveRate(this.sizing.bits, this.sizing.hashes, this.#count);
+    const { bits, hashes, layout } = this.sizing;
+    return (layout === 'blocked' ? blockedFalsePositiveRate : falsePositiveRate)(bits, hashes, this.#count);
   }
 }

@@ -43,6 +43,6 @@ export function upgradeV1(bytes: Uint8Array): FilterParts {
   const bitArray = bytes.subarray(V1_HEADER_BYTES, bitsEnd);
   const body = crc32(bytes.subarray(bitsEnd), crc32(bitArray));
   if (body !== v.getUint32(52, true)) corrupt('body checksum');
-  const sizing = { capacity, errorRate, bits, hashes };
+  const sizing = { capacity, errorRate, bits, hashes, layout: 'classic' as const };
   return { seed: v.getUint32(48, true), current: { number: 0, generation: new Generation(sizing, bitArray, count) } };
 }

@@ -51,7 +51,7 @@ export function saveFilter(store: BlobStore, persisted: PersistedFilter): Promis
  * With `journal` (every record of the current generation, as when it is new), the seal records the current
  * generation as empty and those digests start the new journal: a fresh state or a new generation costs its digests,
  * not its bit array. A kill between the seal and that append forgets them, which can only mean one checkpoint of
- * duplicates, never a loss. Otherwise the current bits are copied now (36 MB at the default, once per seal), as
+ * duplicates, never a loss. Otherwise the current bits are copied now (39 MB at the default, once per seal), as
  * later records will be added to them before the write.
  */
 function planSeal(store: BlobStore, persisted: PersistedFilter, journal: Uint8Array | undefined): FilterSave {

@@ -2,13 +2,64 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import bloomFilters from 'bloom-filters';
 import { DedupeFilter } from '../../shared/dedupe/filter.ts';
-import { bitIndexes, falsePositiveRate, optimalBits, optimalHashCount } from '../../shared/dedupe/sizing.ts';
+import { sizingFor } from '../../shared/dedupe/generation.ts';
+import {
+  BLOCK_BITS,
+  bitIndexes,
+  blockedFalsePositiveRate,
+  blockedIndexes,
+  falsePositiveRate,
+  optimalBits,
+  optimalHashCount,
+} from '../../shared/dedupe/sizing.ts';
 
-test('10 M records at 1e-6 take ~34 MiB of bits and 20 positions per record', () => {
+test('10 M records at 1e-6 take ~37 MiB of blocked bits and 18 positions per record (classic: ~34 MiB, 20)', () => {
   const filter = DedupeFilter.create({ capacity: 10_000_000, bufferSize: 100_000, errorRate: 1e-6 });
-  assert.equal(filter.bits, 287_551_808);
-  assert.equal(filter.hashes, 20);
-  assert.equal(filter.bits % 64, 0);
+  assert.equal(filter.bits, 309_767_168);
+  assert.equal(filter.hashes, 18);
+  assert.equal(filter.bits % BLOCK_BITS, 0);
+  const classic = sizingFor(10_000_000, 1e-6, 'classic');
+  assert.deepEqual([classic.bits, classic.hashes], [287_551_808, 20]);
+});
+
+test('blocked sizing is the fewest blocks that meet the rate at capacity', () => {
+  for (const [n, p] of [
+    [1000, 1e-3],
+    [5000, 1e-4],
+    [100_000, 0.01],
+    [10_000_000, 1e-6],
+  ] as const) {
+    const { bits, hashes } = sizingFor(n, p);
+    assert.equal(hashes % 2, 0, 'half the positions in each of two blocks');
+    assert.ok(blockedFalsePositiveRate(bits, hashes, n) <= p, `${n}/${p} meets the rate`);
+    assert.ok(blockedFalsePositiveRate(bits - BLOCK_BITS, hashes, n) > p, `${n}/${p}: one block fewer would not`);
+    assert.equal(blockedFalsePositiveRate(bits, hashes, 0), 0);
+    // The price of two cache lines a record: never more than a tenth more bits than the classic layout.
+    assert.ok(bits < optimalBits(n, p) * 1.1, `${n}/${p}: ${bits} bits`);
+  }
+});
+
+test('blocked positions fall in two blocks picked by the first two digest words, alternating', () => {
+  const bits = 64 * BLOCK_BITS;
+  const out = new Uint32Array(18);
+  blockedIndexes(Uint32Array.of(3, 64 + 41, 0x12345678, 0x9abcdef0), bits, 18, out);
+  out.forEach((index, i) => {
+    assert.equal(Math.floor(index / BLOCK_BITS), i % 2 === 0 ? 3 : 41, `position ${i}`);
+  });
+  // The positions inside a block come from the last two words: other words, other positions.
+  const other = new Uint32Array(18);
+  blockedIndexes(Uint32Array.of(3, 41, 0x12345679, 0x9abcdef0), bits, 18, other);
+  assert.notDeepEqual([...other], [...out]);
+  assert.ok(new Set(out).size >= 16, 'positions spread over the block');
+  // Pinned: stored generations depend on exactly these positions, so a change to the scheme must fail here first.
+  blockedIndexes(Uint32Array.of(0xdeadbeef, 0x01234567, 0x89abcdef, 0xfedcba98), 1000 * BLOCK_BITS, 18, out);
+  assert.deepEqual(
+    [...out],
+    [
+      286526, 380887, 286497, 380794, 286495, 380552, 286264, 380549, 286472, 380676, 286522, 380800, 286244, 380797,
+      286441, 380660, 286277, 380644,
+    ],
+  );
 });
 
 test('sizing agrees with the bloom-filters package (bits rounded up to whole 64-bit words)', () => {

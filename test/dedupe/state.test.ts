@@ -14,6 +14,8 @@ import {
   storedPrevious,
 } from '../../shared/dedupe/state.ts';
 import { upgradeV1 } from '../../shared/dedupe/state-v1.ts';
+import { Generation, sizingFor } from '../../shared/dedupe/generation.ts';
+import { crc32 } from 'node:zlib';
 
 const SEED = 7;
 const settings = { capacity: 1000, bufferSize: 100, errorRate: 1e-6 };
@@ -106,6 +108,67 @@ test('a previous generation blob must match what the seal recorded of it', () =>
 test('journal and generation blobs are named by seed and number, so a fresh state never reads an old one', () => {
   assert.equal(journalBlobName('auditGeneral.bloom', 0xab, 4), 'auditGeneral.bloom.000000ab.e4.journal');
   assert.equal(previousBlobName('auditGeneral.bloom', 0xab, 2), 'auditGeneral.bloom.000000ab.g2');
+});
+
+/** A classic-layout filter (as the format-2 code built every generation), filled like usedFilter(). */
+function classicFilter(): DedupeFilter {
+  const sizing = sizingFor(settings.capacity, settings.errorRate, 'classic');
+  const full = new Generation(sizing);
+  const current = new Generation(sizing);
+  const { filter } = DedupeFilter.fromParts(settings, {
+    seed: SEED,
+    current: { number: 1, generation: current },
+    previous: { number: 0, generation: full },
+  });
+  return filter;
+}
+
+test('each generation keeps its layout through a seal, in the header flags', () => {
+  const filter = usedFilter();
+  assert.equal(filter.current.generation.sizing.layout, 'blocked');
+  const bytes = joined(
+    encodeSealed({ seed: SEED, current: filter.current }, 1, generationRecord(filter.previous!), false),
+  );
+  assert.equal(bytes.readUInt16LE(4), 3, 'format 3');
+  const header = decodeSealed(bytes);
+  assert.equal(header.current.sizing.layout, 'blocked');
+  assert.equal(header.previous?.sizing.layout, 'blocked');
+  // A classic generation stays classic: its bits were placed by the classic scheme.
+  const classic = classicFilter();
+  const mixed = decodeSealed(
+    joined(encodeSealed({ seed: SEED, current: filter.current }, 1, generationRecord(classic.previous!), false)),
+  );
+  assert.equal(mixed.current.sizing.layout, 'blocked');
+  assert.equal(mixed.previous?.sizing.layout, 'classic');
+});
+
+test('a format-2 seal (classic generations only) loads with its history, and its current generation fills on', () => {
+  // Format 2 is format 3 without the layout flags: build one as the format-2 code wrote it.
+  const sizing = sizingFor(settings.capacity, settings.errorRate, 'classic');
+  const old = new Generation(sizing);
+  const { filter: writer } = DedupeFilter.fromParts(settings, { seed: SEED, current: { number: 0, generation: old } });
+  for (let i = 0; i < 600; i++) writer.addIfNew(key(i));
+  const bytes = joined(encodeSealed({ seed: SEED, current: writer.current }, 4, undefined, false));
+  bytes.writeUInt16LE(2, 4);
+  bytes.writeUInt32LE(crc32(bytes.subarray(0, 124)), 124);
+  const header = decodeSealed(bytes);
+  assert.equal(header.current.sizing.layout, 'classic');
+  const { filter, carriedOver } = DedupeFilter.fromParts(settings, {
+    seed: header.seed,
+    current: sealedCurrent(header, bytes),
+  });
+  assert.equal(carriedOver, false, 'same settings: nothing to carry over');
+  for (let i = 0; i < 600; i++) assert.equal(filter.addIfNew(key(i)), false, `key ${i}`);
+  // The classic generation takes records until it is full; the one after it is blocked.
+  for (let i = 600; i < 1001; i++) assert.equal(filter.addIfNew(key(i)), true, `key ${i}`);
+  assert.equal(filter.current.generation.sizing.layout, 'blocked');
+  assert.equal(filter.previous?.generation.sizing.layout, 'classic');
+  for (let i = 0; i < 1001; i++) assert.equal(filter.has(key(i)), true, `key ${i} after the rotation`);
+  // A layout flag in a format-2 header is damage, not a layout.
+  const flagged = Buffer.from(bytes);
+  flagged.writeUInt32LE(flagged.readUInt32LE(16) | 4, 16);
+  flagged.writeUInt32LE(crc32(flagged.subarray(0, 124)), 124);
+  corruptWith(flagged, 'header fields');
 });
 
 test('a format-1 state (as written before the journal) upgrades with its history', () => {

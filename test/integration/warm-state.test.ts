@@ -9,7 +9,7 @@ describe('dedupe state on a warm instance', () => {
     await withStack({ simulator: { data: { blobsPerContentType: 3 } } }, async (stack) => {
       const proxy = await startStorageProxy(stack.env.AzureWebJobsStorage as string);
       try {
-        // The default sizing: a 36 MB generation, which a cold load would read whole.
+        // The default sizing: a 39 MB generation, which a cold load would read whole.
         const env = testEnv(stack, {
           AzureWebJobsStorage: proxy.connectionString,
           BLOOM_FILTER_SIZE: '10000000',

@@ -12,7 +12,7 @@ import {
 } from '../../shared/state/index.ts';
 import type { BlobStore } from '../../shared/state/index.ts';
 
-/** Not the 36 MB of the default filter: big enough for the SDK to stream it in many pieces. */
+/** Not the 39 MB of the default filter: big enough for the SDK to stream it in many pieces. */
 const BLOOM_BYTES = 4 * 1024 * 1024 + 17;
 
 let azurite: AzuriteHandle;
@@ -48,7 +48,7 @@ describe('blob store', () => {
   });
 
   test('round-trips a Bloom-filter-sized blob written as header + bit array chunks, then replaces it', async () => {
-    // A few MiB is enough to prove the chunks are stored in order and whole; how fast the full 36 MB default
+    // A few MiB is enough to prove the chunks are stored in order and whole; how fast the full 39 MB default
     // filter saves and loads is measured by `npm run bench` (tools/bench/state.ts), not here.
     const header = Buffer.from('BLOOM\x01 header with sizes and hash seeds');
     const bits = randomFillSync(Buffer.allocUnsafe(BLOOM_BYTES));

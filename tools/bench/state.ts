@@ -4,7 +4,7 @@ import { startAzurite } from '../../test/support/azurite.ts';
 
 /**
  * Saves (journals 10,000 new records) and loads cold (seal plus journal replay) the default dedupe filter (10M records
- * at 1e-6, ~36 MB) through the real state code against a local Azurite, and checks that an unchanged filter is not
+ * at 1e-6, ~39 MB) through the real state code against a local Azurite, and checks that an unchanged filter is not
  * saved at all.
  */
 export async function benchState(rounds = 3): Promise<Record<string, unknown>> {

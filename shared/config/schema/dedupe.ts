@@ -23,7 +23,7 @@ export const bloomFilterErrorRate = numberSetting({
   name: 'BLOOM_FILTER_ERROR_RATE',
   errorId: 42,
   description:
-    'Target false-positive rate of a full generation: the share of unique records wrongly taken for duplicates (up to twice this while both generations are full). 1e-6 costs ~36 MB per 10M records.',
+    'Target false-positive rate of a full generation: the share of unique records wrongly taken for duplicates (up to twice this while both generations are full). 1e-6 costs ~39 MB per 10M records.',
   min: 0,
   minExclusive: true,
   max: 0.01,
