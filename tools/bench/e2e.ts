@@ -182,6 +182,7 @@ export async function e2eReport(o: E2eOptions): Promise<Record<string, unknown>>
         : {
             eventsPerSecondRatio: round(rate(p) / rate(q)),
             cpuSecondsPerEventRatio: round(cpuPerEvent(p) / cpuPerEvent(q)),
+            cpuMicrosecondsPerEvent: { product: round(cpuPerEvent(p) * 1e6), raw: round(cpuPerEvent(q) * 1e6) },
           };
     }),
     eventsPerSecond: { product: round(product.rate), raw: round(raw.rate), ratio: round(product.rate / raw.rate) },
