@@ -4,6 +4,7 @@
  * on a mutated copy to prove it can fail.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { before, describe, it } from 'node:test';
 import { ALL_SETTINGS } from '../../shared/config/index.ts';
 import type { Node } from 'web-tree-sitter';
@@ -21,6 +22,7 @@ import { checkPlatformFacts } from './platform-facts.ts';
 import { checkHostJson, checkMetricNames } from './settings-consistency.ts';
 import { ALERT_QUERY_NEEDS, alertQueryProblems } from './template-checks.ts';
 import { METRICS as METRIC_NAMES } from '../../shared/telemetry/metrics.ts';
+import { nodeOptionsOf, workerNodeArgs } from '../../tools/bench/worker-node-options.ts';
 
 /** The app's OpenTelemetry metric names (exported with dimension `function`), as the telemetry code defines them. */
 const METRICS = Object.values(METRIC_NAMES);
@@ -140,6 +142,22 @@ describe('platform facts', () => {
       /rbac\.bicep: role Key Vault Secrets User \(4633458b-17de-408a-b874-0445c86b69e6\) is not assigned/,
     );
     assert.match(problems, /functionapp\.bicep:\d+: WEBSITE_TIME_ZONE is not supported on Flex Consumption/);
+  });
+});
+
+describe('worker Node options', () => {
+  /** Node's own verdict: it refuses to start when NODE_OPTIONS holds a flag it does not allow there. */
+  const nodeAccepts = (options: string): boolean =>
+    spawnSync(process.execPath, ['-e', '0'], { env: { ...process.env, NODE_OPTIONS: options } }).status === 0;
+
+  it('the deployment sets NODE_OPTIONS to flags Node accepts there, and the bench runs the product with them', () => {
+    const options = nodeOptionsOf(readRepo('infra/main.bicep'));
+    assert.match(options, /--max-semi-space-size=\d+/);
+    assert.ok(nodeAccepts(options), options);
+    assert.deepEqual(workerNodeArgs(), options.split(' '));
+    // The check can fail: a flag Node does not take from NODE_OPTIONS, and a template without the setting.
+    assert.equal(nodeAccepts('--max-semi-space-size=4 --no-such-flag'), false);
+    assert.throws(() => nodeOptionsOf(readRepo('infra/main.bicep').replace(/NODE_OPTIONS:/, 'NODE_OPTION:')));
   });
 });
 

@@ -30,6 +30,8 @@ export const BICEP_HOST_SETTINGS: readonly string[] = [
   'AzureWebJobsStorage__queueServiceUri',
   // Derived from LOG_LEVEL: the host's log level for function logs, which decides whether debug traces are kept.
   'AzureFunctionsJobHost__logging__logLevel__Function',
+  // V8 flags for the worker process; the bench runs the product with them (tools/bench/worker-node-options.ts).
+  'NODE_OPTIONS',
 ];
 const FUNCTION_SWITCH = /^AzureWebJobs\.[A-Za-z0-9_]+\.Disabled$/;
 

@@ -14,7 +14,7 @@ import {
   resolve,
   type Json,
 } from './arm-template.ts';
-import { isFlexForbidden } from './settings-consistency.ts';
+import { BICEP_HOST_SETTINGS, isFlexForbidden } from './settings-consistency.ts';
 
 type Problems = string[];
 const show = (v: Json | undefined): string => JSON.stringify(v);
@@ -205,14 +205,6 @@ export function checkStorageAndVault(main: Json): Problems {
 }
 
 /** Host and platform settings the app settings may carry besides the schema's. */
-const HOST_SETTINGS = [
-  'APPLICATIONINSIGHTS_CONNECTION_STRING',
-  'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
-  'AzureWebJobsStorage__queueServiceUri',
-  // The host's log level for function logs, derived from LOG_LEVEL.
-  'AzureFunctionsJobHost__logging__logLevel__Function',
-];
-
 /** Every Azure setting of the schema reaches the app, from a parameter with the schema's default or Key Vault. */
 export function checkAppSettings(main: Json, settings: readonly SettingSpec<unknown>[]): Problems {
   const problems: Problems = [];
@@ -244,7 +236,8 @@ export function checkAppSettings(main: Json, settings: readonly SettingSpec<unkn
   const known = new Set(settings.map((s) => s.name));
   for (const name of entries.keys()) {
     if (isFlexForbidden(name)) problems.push(`${name}: not supported on Flex Consumption`);
-    else if (!known.has(name) && !HOST_SETTINGS.includes(name)) problems.push(`${name}: not a setting of the schema`);
+    else if (!known.has(name) && !BICEP_HOST_SETTINGS.includes(name))
+      problems.push(`${name}: not a setting of the schema`);
   }
   return problems;
 }

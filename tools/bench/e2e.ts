@@ -7,6 +7,7 @@ import type { PhaseUsage } from './child.ts';
 import { trafficSince, type BlobTraffic } from './blob-proxy.ts';
 import { measureColdStart } from './coldstart.ts';
 import { runChild } from './run-child.ts';
+import { workerNodeArgs } from './worker-node-options.ts';
 import { CONTENT_TYPE, startBenchStack, type BenchStack } from './stack.ts';
 
 export interface E2eOptions {
@@ -113,7 +114,7 @@ async function productRun(b: BenchStack, index: number, expected: number, profil
         result.warnings = m.warnings;
       }
     },
-    profileArgs(`product-${index}`, profileDir),
+    [...workerNodeArgs(), ...profileArgs(`product-${index}`, profileDir)],
   );
   if (result.warm === undefined || result.catchUp === undefined || result.first === undefined)
     throw new Error('the product run did not finish');
