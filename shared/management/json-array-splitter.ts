@@ -23,6 +23,8 @@ export class JsonArraySplitter {
   push(chunk: Buffer): Buffer[] {
     const out: Buffer[] = [];
     const n = chunk.length;
+    // Nothing to scan, and nothing may change: a pending escape applies to the next byte that does come.
+    if (n === 0) return out;
     let depth = this.depth;
     // An element that began in an earlier chunk continues at this chunk's first byte.
     let elementStart = depth > 0 || this.inString ? 0 : -1;
