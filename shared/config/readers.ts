@@ -117,7 +117,7 @@ export function readDedupeSettings(env: Env): DedupeSettings {
       problems.push({
         errorId: S.bloomFilterSize.errorId,
         setting: S.bloomFilterSize.name,
-        problem: `${capacity} records at BLOOM_FILTER_ERROR_RATE ${errorRate} need ${Math.round(megabytes)} MB per filter (limit ${MAX_FILTER_MEGABYTES} MB).`,
+        problem: `${capacity} records at BLOOM_FILTER_ERROR_RATE ${errorRate} need ${needed(megabytes)} per filter (limit ${MAX_FILTER_MEGABYTES} MB).`,
         fix: 'lower BLOOM_FILTER_SIZE or raise BLOOM_FILTER_ERROR_RATE.',
       });
     }
@@ -130,6 +130,10 @@ export function readDedupeSettings(env: Env): DedupeSettings {
  * well inside the 256 MiB a single Put Blob may carry.
  */
 export const MAX_FILTER_MEGABYTES = 256;
+
+/** Infinite when no filter of any supported size meets the rate. */
+const needed = (megabytes: number): string =>
+  Number.isFinite(megabytes) ? `${Math.round(megabytes)} MB` : 'more than the largest array supported';
 
 /** Size of one filter generation as the dedupe code will build it (blocked layout), in MB. */
 export function filterMegabytes(capacity: number, errorRate: number): number {

@@ -32,11 +32,16 @@ export function sizingFor(capacity: number, errorRate: number, layout: BitLayout
 }
 
 /**
- * True when both were sized for the same BLOOM_FILTER_SIZE and error rate. Their layouts may differ: a generation
- * sized before the blocked layout existed still holds its records at the rate it was built for.
+ * True when `stored` was sized for the same BLOOM_FILTER_SIZE and error rate as `wanted`, with the bits and hash
+ * count its own layout gives those settings. The layouts may differ: a generation sized before the blocked layout
+ * existed still holds its records at the rate it was built for. A stored size that its settings do not explain is
+ * not trusted to go on filling.
  */
-export function sameSettings(a: GenerationSizing, b: GenerationSizing): boolean {
-  return a.capacity === b.capacity && a.errorRate === b.errorRate;
+export function sameSettings(stored: GenerationSizing, wanted: GenerationSizing): boolean {
+  if (stored.capacity !== wanted.capacity || stored.errorRate !== wanted.errorRate) return false;
+  const expected =
+    stored.layout === wanted.layout ? wanted : sizingFor(stored.capacity, stored.errorRate, stored.layout);
+  return stored.bits === expected.bits && stored.hashes === expected.hashes;
 }
 
 /**

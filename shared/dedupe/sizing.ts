@@ -117,9 +117,13 @@ export function blockedFalsePositiveRate(bits: number, hashes: number, count: nu
 
 const blockedSizes = new Map<string, { bits: number; hashes: number }>();
 
+/** Largest size the blocked search looks at: 512 times MAX_BITS. */
+const SEARCH_LIMIT_BITS = 2 ** 40;
+
 /**
  * The smallest blocked layout holding `capacity` records at `errorRate`: for each even hash count, the fewest
- * blocks that meet the rate (a binary search), and the fewest bits over all counts. Memoised: settings rarely change.
+ * blocks that meet the rate (a binary search), and the fewest bits over all counts; infinite bits when even
+ * SEARCH_LIMIT_BITS does not meet it. Memoised: settings rarely change.
  */
 export function blockedSize(capacity: number, errorRate: number): { bits: number; hashes: number } {
   const key = `${capacity}/${errorRate}`;
@@ -132,7 +136,10 @@ export function blockedSize(capacity: number, errorRate: number): { bits: number
     const meets = (blocks: number): boolean =>
       blockedFalsePositiveRate(blocks * BLOCK_BITS, 2 * perBlock, capacity) <= errorRate;
     let high = Math.max(1, Math.ceil(optimalBits(capacity, errorRate) / BLOCK_BITS));
-    while (!meets(high)) high *= 2;
+    // Sizes far past MAX_BITS are still found, so a refusal can say how much was needed; the bound keeps every
+    // count exact for the binary search (past 2^53 it would never end).
+    while (!meets(high) && high * BLOCK_BITS <= SEARCH_LIMIT_BITS) high *= 2;
+    if (!meets(high)) continue;
     let low = 0;
     while (high - low > 1) {
       const mid = Math.floor((low + high) / 2);

@@ -171,7 +171,8 @@ export function decodeSealed(bytes: Uint8Array): SealedHeader {
   if (v.getUint32(124, true) !== crc32(bytes.subarray(0, 124))) corrupt('header checksum');
   const flags = v.getUint32(16, true);
   const known = version === STATE_VERSION ? KNOWN_FLAGS : CURRENT_STORED | PREVIOUS_PRESENT;
-  if ((flags & ~known) !== 0) corrupt('header fields');
+  if ((flags & ~known) !== 0 || ((flags & PREVIOUS_BLOCKED) !== 0 && (flags & PREVIOUS_PRESENT) === 0))
+    corrupt('header fields');
   const current = { ...readRecord(v, 20, (flags & CURRENT_BLOCKED) !== 0), stored: (flags & CURRENT_STORED) !== 0 };
   const previous = (flags & PREVIOUS_PRESENT) !== 0 ? readRecord(v, 52, (flags & PREVIOUS_BLOCKED) !== 0) : undefined;
   if (!sane(current) || (previous !== undefined && (!sane(previous) || previous.number >= current.number))) {

@@ -777,6 +777,14 @@ describe('settings: required values and cross-checks', () => {
       'BLOOM_FILTER_SIZE',
       /need \d+ MB per filter/,
     );
+    // A rate no size meets is refused at once, with what it would take.
+    expectProblem(
+      readDedupeSettings,
+      { BLOOM_FILTER_SIZE: '10000000', BLOOM_FILTER_ERROR_RATE: '1e-40' },
+      40,
+      'BLOOM_FILTER_SIZE',
+      /need (\d+ MB|more than the largest array supported) per filter/,
+    );
   });
 
   it('never echoes a secret value', () => {

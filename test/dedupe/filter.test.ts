@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { DedupeFilter } from '../../shared/dedupe/filter.ts';
+import { Generation } from '../../shared/dedupe/generation.ts';
 import { isDedupeError } from '../../shared/dedupe/errors.ts';
 // New generations are blocked: their rate is the blocked layout's formula.
 import { blockedFalsePositiveRate as falsePositiveRate } from '../../shared/dedupe/sizing.ts';
@@ -193,6 +194,15 @@ test('a change of sizing keeps the stored generation as the previous one', () =>
     { seed: old.seed, current: old.current },
   );
   assert.equal(same.carriedOver, false, 'BLOOM_FILTER_BUFFER_SIZE is not part of the sizing');
+  // A stored size its own settings do not explain (here twice the bits) is not filled on: it becomes the previous one.
+  const sizing = old.current.generation.sizing;
+  const odd = { ...sizing, bits: sizing.bits * 2 };
+  const stranger = DedupeFilter.fromParts(
+    { capacity: 1000, bufferSize: 0, errorRate: 1e-6 },
+    { seed: old.seed, current: { number: 0, generation: new Generation(odd) } },
+  );
+  assert.equal(stranger.carriedOver, true);
+  assert.equal(stranger.filter.current.generation.sizing.bits, sizing.bits);
 });
 
 test('settings that cannot make a filter are rejected with DEDUPE_SETTINGS_INVALID', () => {
@@ -203,6 +213,9 @@ test('settings that cannot make a filter are rejected with DEDUPE_SETTINGS_INVAL
     { capacity: 100, bufferSize: 10, errorRate: 1 },
     { capacity: 100, bufferSize: 10, errorRate: Number.NaN },
     { capacity: 100_000_000, bufferSize: 10, errorRate: 1e-6 },
+    // Rates so low that no size of the search meets them: refused at once, not searched for ever.
+    { capacity: 10_000_000, bufferSize: 10, errorRate: 1e-23 },
+    { capacity: 1000, bufferSize: 10, errorRate: 1e-300 },
   ]) {
     assert.throws(
       () => DedupeFilter.create(settings, SEED),

@@ -169,6 +169,11 @@ test('a format-2 seal (classic generations only) loads with its history, and its
   flagged.writeUInt32LE(flagged.readUInt32LE(16) | 4, 16);
   flagged.writeUInt32LE(crc32(flagged.subarray(0, 124)), 124);
   corruptWith(flagged, 'header fields');
+  // Format 3: a previous generation's layout flag without a previous generation is damage too.
+  const orphan = joined(encodeSealed({ seed: SEED, current: writer.current }, 4, undefined, false));
+  orphan.writeUInt32LE(orphan.readUInt32LE(16) | 8, 16);
+  orphan.writeUInt32LE(crc32(orphan.subarray(0, 124)), 124);
+  corruptWith(orphan, 'header fields');
 });
 
 test('a format-1 state (as written before the journal) upgrades with its history', () => {
