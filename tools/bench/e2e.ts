@@ -72,11 +72,10 @@ async function pipeRun(
 ): Promise<Run> {
   const before = (await b.lines()).total;
   b.stack.simulator.log.clear();
-  const [done] = await runChild(
-    { mode, pipe: b.pipe(), ...names(b), env: b.env },
-    undefined,
-    profileArgs(`${mode}-${index}`, profileDir),
-  );
+  const [done] = await runChild({ mode, pipe: b.pipe(), ...names(b), env: b.env }, undefined, [
+    ...workerNodeArgs(),
+    ...profileArgs(`${mode}-${index}`, profileDir),
+  ]);
   if (done?.phase !== 'done') throw new Error(`the ${mode} run reported nothing`);
   const delivered = mode === 'raw' ? await settle(b, before, expected) : done.records;
   return { usage: done.usage, delivered, listRequests: listRequests(b), maxRssBytes: done.maxRssBytes };
