@@ -131,11 +131,14 @@ export function readDedupeSettings(env: Env): DedupeSettings {
  */
 export const MAX_FILTER_MEGABYTES = 256;
 
-/** Infinite when no filter of any supported size meets the rate. */
+/** What a refused filter would need, for the message. */
 const needed = (megabytes: number): string =>
   Number.isFinite(megabytes) ? `${Math.round(megabytes)} MB` : 'more than the largest array supported';
 
-/** Size of one filter generation as the dedupe code will build it (blocked layout), in MB. */
+/**
+ * Size of one filter generation as the dedupe code will build it (blocked layout), in MB; infinite when no size the
+ * sizing search looks at meets the rate.
+ */
 export function filterMegabytes(capacity: number, errorRate: number): number {
   return blockedSize(capacity, errorRate).bits / 8 / 1e6;
 }
