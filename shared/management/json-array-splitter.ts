@@ -70,9 +70,8 @@ export class JsonArraySplitter {
    * bracket (true); false for the `{` that opens the next record; throws on anything else.
    */
   private betweenElements(c: number): boolean {
-    const found = (): string => JSON.stringify(String.fromCharCode(c));
     if (!this.started) {
-      if (c !== 0x5b) throw new SyntaxError(`expected a JSON array, found ${found()}`);
+      if (c !== 0x5b) throw new SyntaxError(`expected a JSON array, found ${quoted(c)}`);
       this.started = true;
       return true;
     }
@@ -82,7 +81,7 @@ export class JsonArraySplitter {
       return true;
     }
     if (c === 0x2c) return true;
-    if (c !== 0x7b) throw new SyntaxError(`expected a record object in the JSON array, found ${found()}`);
+    if (c !== 0x7b) throw new SyntaxError(`expected a record object in the JSON array, found ${quoted(c)}`);
     return false;
   }
 
@@ -122,6 +121,9 @@ export class JsonArraySplitter {
     return pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces);
   }
 }
+
+/** The character `c` as the error messages show it. */
+const quoted = (c: number): string => JSON.stringify(String.fromCharCode(c));
 
 /** Consecutive backslashes right before `at`, not counting any before `from`. */
 function backslashesBefore(chunk: Buffer, at: number, from: number): number {
