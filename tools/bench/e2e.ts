@@ -40,6 +40,8 @@ const median = (xs: number[]): number => {
   return sorted.length % 2 === 1 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
 };
 const round = (x: number, digits = 3): number => Number(x.toPrecision(digits));
+/** The deployment's worker Node options, read once: every child run gets them. */
+const NODE_ARGS = workerNodeArgs();
 
 /** Waits until the receiver has counted `expected` lines since `before`, or they stop coming; returns the count. */
 async function settle(b: BenchStack, before: number, expected: number): Promise<number> {
@@ -73,7 +75,7 @@ async function pipeRun(
   const before = (await b.lines()).total;
   b.stack.simulator.log.clear();
   const [done] = await runChild({ mode, pipe: b.pipe(), ...names(b), env: b.env }, undefined, [
-    ...workerNodeArgs(),
+    ...NODE_ARGS,
     ...profileArgs(`${mode}-${index}`, profileDir),
   ]);
   if (done?.phase !== 'done') throw new Error(`the ${mode} run reported nothing`);
@@ -113,7 +115,7 @@ async function productRun(b: BenchStack, index: number, expected: number, profil
         result.warnings = m.warnings;
       }
     },
-    [...workerNodeArgs(), ...profileArgs(`product-${index}`, profileDir)],
+    [...NODE_ARGS, ...profileArgs(`product-${index}`, profileDir)],
   );
   if (result.warm === undefined || result.catchUp === undefined || result.first === undefined)
     throw new Error('the product run did not finish');
