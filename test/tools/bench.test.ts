@@ -28,6 +28,7 @@ describe('npm run bench', () => {
     );
     const r = JSON.parse(stdout) as Report;
     assert.deepEqual(r.delivered, { product: [RECORDS, RECORDS], raw: [RECORDS, RECORDS] });
+    assert.match(String(r.config?.product), /bundled by tools\/bundle\.ts/, 'the product runs as deployed');
     for (const key of ['eventsPerSecond', 'cpuSecondsPerEvent', 'wallSeconds', 'peakRssBytes'] as const) {
       positive(r[key]?.product, `${key}.product`);
       positive(r[key]?.raw, `${key}.raw`);

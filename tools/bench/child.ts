@@ -3,8 +3,10 @@
  * or `product` (the real Management function, then a second, warm invocation with nothing new). Reports over IPC.
  */
 import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import type { Env } from '../../shared/config/index.ts';
 import type { Logger } from '../../shared/telemetry/logger.ts';
+import type * as Timers from '../../shared/timers.ts';
 import { runPipe, type PipeOptions } from './pipe.ts';
 
 export interface ChildJob {
@@ -14,6 +16,11 @@ export interface ChildJob {
   /** A function with nothing to collect, invoked first so the measured run finds a worker already started. */
   warmUpFunctionName: string;
   env: Env;
+  /**
+   * The timer table (shared/timers.ts) bundled as the deploy package bundles it (tools/bundle.ts), so the product
+   * runs the code Azure runs rather than the TypeScript sources. Product runs only.
+   */
+  productEntry?: string;
 }
 
 /** Wall and CPU time of one phase of a run, in this process. */
@@ -85,13 +92,20 @@ function peakRssBytes(): number {
 
 const job = JSON.parse((await nextMessage()) as string) as ChildJob;
 if (job.mode === 'product') {
+  if (job.productEntry === undefined) throw new Error('a product run needs the bundled timer table');
   // Imported here so the pipe runs are not charged with the product's modules.
-  const { invokeManagementFunction } = await import('../../shared/management/invoke.ts');
+  const { timerFunction } = (await import(pathToFileURL(job.productEntry).href)) as typeof Timers;
+  // What the Functions host's handler does (functions/timers.ts): the timer's invoke, given the environment.
+  const invoke = (name: string): Promise<unknown> => {
+    const fn = timerFunction(name);
+    if (fn === undefined) throw new Error(`no timer function ${name} in ${job.productEntry}`);
+    return fn.invoke(job.env, logger);
+  };
   // A Functions worker serves many invocations of all the functions: modules, credentials and clients are set up by
   // its first one. That first invocation is measured on its own, so the catch-up shows what the work itself costs.
-  const first = await measured(() => invokeManagementFunction(job.warmUpFunctionName, job.env, logger));
+  const first = await measured(() => invoke(job.warmUpFunctionName));
   await send({ phase: 'first', usage: first.usage });
-  const run = () => invokeManagementFunction(job.functionName, job.env, logger);
+  const run = () => invoke(job.functionName);
   const catchUp = await measured(run);
   await send({ phase: 'catch-up', usage: catchUp.usage, stats: catchUp.value, warnings });
   await nextMessage();

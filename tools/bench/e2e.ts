@@ -5,6 +5,7 @@
 import { cpus, loadavg } from 'node:os';
 import type { PhaseUsage } from './child.ts';
 import { trafficSince, type BlobTraffic } from './blob-proxy.ts';
+import { bundleTimers } from './bundled.ts';
 import { measureColdStart } from './coldstart.ts';
 import { runChild } from './run-child.ts';
 import { workerNodeArgs } from './worker-node-options.ts';
@@ -83,7 +84,13 @@ async function pipeRun(
   return { usage: done.usage, delivered, listRequests: listRequests(b), maxRssBytes: done.maxRssBytes };
 }
 
-async function productRun(b: BenchStack, index: number, expected: number, profileDir?: string): Promise<ProductRun> {
+async function productRun(
+  b: BenchStack,
+  productEntry: string,
+  index: number,
+  expected: number,
+  profileDir?: string,
+): Promise<ProductRun> {
   // Each run starts from empty state, as a first deployment does: its own container and table.
   const env = { ...b.env, STATE_CONTAINER_NAME: `bench-${index}`, STATE_TABLE_NAME: `bench${index}` };
   let start = b.proxy.traffic();
@@ -91,7 +98,7 @@ async function productRun(b: BenchStack, index: number, expected: number, profil
   b.stack.simulator.log.clear();
   let result: Partial<ProductRun> = {};
   await runChild(
-    { mode: 'product', pipe: b.pipe(), ...names(b), env },
+    { mode: 'product', pipe: b.pipe(), ...names(b), env, productEntry },
     async (m) => {
       if (m.phase === 'first') result.first = m.usage;
       else if (m.phase === 'catch-up') {
@@ -139,7 +146,11 @@ const queued = (r: Run): number => r.usage.runQueueMs / r.usage.wallMs;
 export async function e2eReport(o: E2eOptions): Promise<Record<string, unknown>> {
   const loadAtStart = loadavg();
   const setupStart = performance.now();
-  const b = await startBenchStack(o.records, o.blobs);
+  const timers = await bundleTimers();
+  const b = await startBenchStack(o.records, o.blobs).catch((err: unknown) => {
+    timers.remove();
+    throw err;
+  });
   const setupMs = performance.now() - setupStart;
   const fetches: Run[] = [];
   const raws: Run[] = [];
@@ -153,11 +164,12 @@ export async function e2eReport(o: E2eOptions): Promise<Record<string, unknown>>
       const order = r % 2 === 0 ? (['raw', 'product'] as const) : (['product', 'raw'] as const);
       for (const mode of order) {
         if (mode === 'raw') raws.push(await pipeRun(b, 'raw', o.records, o.profileDir, r));
-        else products.push(await productRun(b, r, o.records, o.profileDir));
+        else products.push(await productRun(b, timers.entry, r, o.records, o.profileDir));
       }
     }
     invalidLines = (await b.lines()).invalid;
   } finally {
+    timers.remove();
     await b.close();
   }
   const coldStart = o.coldStart ? await measureColdStart() : undefined;
@@ -173,6 +185,8 @@ export async function e2eReport(o: E2eOptions): Promise<Record<string, unknown>>
       blobs: o.blobs,
       rounds: o.rounds,
       contentType: CONTENT_TYPE,
+      // The product runs from the bundle the deploy package ships, not from the TypeScript sources.
+      product: 'shared/timers.ts bundled by tools/bundle.ts',
       setupMs: round(setupMs),
     },
     delivered: { product: products.map((p) => p.delivered), raw: raws.map((r) => r.delivered) },
