@@ -28,7 +28,7 @@ export function readDevoCredentials(env: Env, problems: SettingProblem[]): Parti
     if (chain !== undefined) certificatesOrProblem(chain, S.devoChain, problem);
     return chain;
   };
-  const passphraseSet = rawValue(env, S.devoPfxPassphrase.name) !== undefined;
+  const passphraseSet = rawValue(env, S.devoPfxPassphrase.name, S.devoPfxPassphrase.verbatim) !== undefined;
   if (rawValue(env, S.devoPfx.name) === undefined) {
     if (passphraseSet) {
       problem(

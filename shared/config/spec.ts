@@ -20,17 +20,28 @@ export interface SettingSpec<T> {
   /** Never echoed in errors or logs. */
   secret?: boolean;
   /**
+   * Used exactly as set, spaces at either end included, where they can be part of the value (a passphrase); only an
+   * empty value counts as unset. Every other setting is trimmed.
+   */
+  verbatim?: boolean;
+  /**
    * Where the setting is used: `local` only in local.settings.json (a connection string for Azurite), `azure` only as
    * an app setting written by Bicep (identity-based storage). Default: both.
    */
   where?: 'local' | 'azure';
-  /** Parse the raw value (already trimmed; empty counts as unset). `env` lets a default depend on another setting. */
+  /**
+   * Parse the raw value (already trimmed unless `verbatim`; empty counts as unset). `env` lets a default depend on
+   * another setting.
+   */
   parse(raw: string | undefined, env: Env): T;
 }
 
-/** Reads a setting: unset and blank values both mean "not set", so an empty app setting falls back to the default. */
-export function rawValue(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
+/**
+ * Reads a setting: unset and blank values both mean "not set", so an empty app setting falls back to the default.
+ * `verbatim` keeps the value as set, spaces included, and only an empty one is unset (see `SettingSpec.verbatim`).
+ */
+export function rawValue(env: Env, name: string, verbatim = false): string | undefined {
+  const value = verbatim ? env[name] : env[name]?.trim();
   return value === undefined || value === '' ? undefined : value;
 }
 
@@ -164,7 +175,7 @@ export function textSetting(
 
 /** Parses `value` with `spec`, collecting a problem instead of throwing, so one run reports every bad setting. */
 export function collect<T>(spec: SettingSpec<T>, env: Env, problems: SettingProblemError['detail'][]): T {
-  const raw = rawValue(env, spec.name);
+  const raw = rawValue(env, spec.name, spec.verbatim);
   if (raw?.startsWith('@Microsoft.KeyVault(')) {
     problems.push({
       errorId: spec.errorId,

@@ -698,6 +698,19 @@ describe('settings: required values and cross-checks', () => {
     assert.equal(devo.key, undefined);
   });
 
+  it('uses the passphrase exactly as set: spaces at its ends are part of it', () => {
+    const spaced = { ...DEVO_PFX, DEVO_PFX: testCert('client-spaced.p12').toString('base64') };
+    const devo = readDevoSettings({ ...spaced, DEVO_PFX_PASSPHRASE: ' spaced passphrase ' });
+    assert.equal(devo.pfxPassphrase, ' spaced passphrase ');
+    expectProblem(
+      readDevoSettings,
+      { ...spaced, DEVO_PFX_PASSPHRASE: 'spaced passphrase' },
+      38,
+      'DEVO_PFX_PASSPHRASE',
+      /does not open DEVO_PFX.*wrong passphrase/,
+    );
+  });
+
   it('refuses a PKCS#12 bundle together with the PEM certificate and key', () => {
     const err = expectProblem(
       readDevoSettings,

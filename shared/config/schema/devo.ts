@@ -73,8 +73,10 @@ export const devoPfxPassphrase = textSetting({
   name: 'DEVO_PFX_PASSPHRASE',
   errorId: 38,
   secret: true,
+  // A passphrase may begin or end with a space: trimmed, it would not open the bundle.
+  verbatim: true,
   description:
-    'Passphrase of `DEVO_PFX` (Key Vault reference in Azure); empty for a bundle without one, such as a certificate imported into Key Vault.',
+    'Passphrase of `DEVO_PFX` (Key Vault reference in Azure), used exactly as set, spaces included; empty for a bundle without one, such as a certificate imported into Key Vault.',
   defaultText: 'empty: no passphrase',
   fix: 'set the passphrase the .pfx was exported with, or leave it empty for a bundle without one.',
 });

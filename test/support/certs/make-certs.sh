@@ -9,6 +9,7 @@
 #   other-client.pem/.key  client certificate signed by other-ca.pem (refused by the server)
 #   client.p12             client.pem + client.key as a PKCS#12 bundle, passphrase "test-passphrase" (DEVO_PFX)
 #   client-with-ca.p12     the same, with ca.pem inside the bundle too (Node trusts CA certificates of a bundle)
+#   client-spaced.p12      the same as client.p12, passphrase " spaced passphrase " (spaces at both ends)
 #   expired.p12            self-signed certificate valid only in the year 2000, as a bundle ("test-passphrase")
 #   weak-rsa1024.pem/.key  self-signed 1024-bit RSA certificate: loads at security level 1, not at 2
 #
@@ -57,6 +58,8 @@ openssl pkcs12 -export -in client.pem -inkey client.key -out client.p12 -passout
   -certpbe AES-256-CBC -keypbe AES-256-CBC -macalg sha256
 openssl pkcs12 -export -in client.pem -inkey client.key -certfile ca.pem -out client-with-ca.p12 \
   -passout pass:test-passphrase -certpbe AES-256-CBC -keypbe AES-256-CBC -macalg sha256
+openssl pkcs12 -export -in client.pem -inkey client.key -out client-spaced.p12 -passout "pass: spaced passphrase " \
+  -certpbe AES-256-CBC -keypbe AES-256-CBC -macalg sha256
 
 # `openssl ca` is the one subcommand that sets dates in the past.
 touch "$WORK/index.txt"
