@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { LineBatcher } from './batcher.ts';
-import { openDevoConnection } from './connect.ts';
-import type { ConnectionTimeouts, DevoConnection } from './connection.ts';
+import { ConnectionKeeper } from './connection-keeper.ts';
+import type { DevoConnection } from './connection.ts';
 import { DevoError } from './errors.ts';
 import type { FramedBatch } from './framed-lines.ts';
 import { escapeLineBreaks, framePrefix, hasLineBreak, validateDevoTag } from './framing.ts';
@@ -9,7 +9,7 @@ import { resolveDevoOptions, type DevoSenderOptions, type ResolvedDevoOptions } 
 import { RetainedChunks } from './retained.ts';
 import { classifySocketError } from './socket-errors.ts';
 import { newCounters, snapshotStats, type DevoSenderStats, type DevoTagStats } from './stats.ts';
-import { buildDevoTarget, securityLevelWarning, type DevoTarget } from './tls-context.ts';
+import { buildDevoTarget, securityLevelWarning } from './tls-context.ts';
 import type { DevoConnectionEvent } from '../telemetry/traces.ts';
 
 /** Observers of the sender, for debug traces and warnings; the sender itself never logs. */
@@ -37,21 +37,12 @@ interface TagEntry extends DevoTagStats {
 export class DevoSender {
   readonly endpoint: string;
   readonly #o: ResolvedDevoOptions;
-  readonly #target: DevoTarget;
-  readonly #timeouts: ConnectionTimeouts;
   readonly #gzip: boolean;
   readonly #tags = new Map<string, TagEntry>();
   readonly #retained = new RetainedChunks();
   readonly #s = newCounters();
   readonly #lines: LineBatcher;
-  #conn: DevoConnection | null = null;
-  /**
-   * A connection opened while the one before it was being confirmed, when the caller said more data follows: the
-   * handshake, which on a busy event loop took as long as writing a whole batch, then overlaps the confirmation.
-   */
-  #spare: Promise<DevoConnection | null> | null = null;
-  /** The next connection replaces one that failed, idled or aged (counted as a reconnect). */
-  #replacing = false;
+  readonly #connections: ConnectionKeeper;
   #queue: Promise<unknown> = Promise.resolve();
   #pumpScheduled = false;
   #flushesWaiting = 0;
@@ -60,19 +51,24 @@ export class DevoSender {
   #readyWaiters: Array<{ resolve: () => void; reject: (err: DevoError) => void }> = [];
   #closing: Promise<void> | null = null;
   #released = false;
-  /** Why the next connection replaces the previous one, for the reconnect trace. */
-  #replaceReason: 'idle' | 'age' | 'dead' | 'failure' = 'failure';
   readonly #hooks: DevoSenderHooks;
 
   /** Throws `DEVO_OPTIONS_INVALID`, `DEVO_TLS_MISSING_CREDENTIALS` or `DEVO_TLS_BAD_CREDENTIALS` synchronously. */
   constructor(options: DevoSenderOptions, hooks: DevoSenderHooks = {}) {
     this.#hooks = hooks;
     this.#o = resolveDevoOptions(options);
-    this.#target = buildDevoTarget(this.#o);
+    const target = buildDevoTarget(this.#o);
     const warning = this.#o.tls ? securityLevelWarning(this.#o.tlsSecurityLevel) : undefined;
     if (warning !== undefined) hooks.onWarning?.(warning);
-    this.endpoint = this.#target.endpoint;
-    this.#timeouts = this.#o;
+    this.endpoint = target.endpoint;
+    this.#connections = new ConnectionKeeper({
+      target,
+      timeouts: this.#o,
+      idleReconnectMs: this.#o.idleReconnectMs,
+      maxConnectionAgeMs: this.#o.maxConnectionAgeMs,
+      counters: this.#s,
+      onConnection: hooks.onConnection,
+    });
     this.#gzip = this.#o.compression === 'gzip';
     this.#lines = new LineBatcher(this.#o, this.#s, (chunk) => {
       this.#retained.push(chunk);
@@ -164,9 +160,7 @@ export class DevoSender {
     this.#closing ??= this.#flush().finally(() => {
       this.#released = true;
       this.#lines.stop();
-      this.#conn?.release();
-      this.#dropSpare();
-      this.#conn = null;
+      this.#connections.release();
       for (const w of this.#readyWaiters.splice(0)) w.resolve();
     });
     return this.#closing;
@@ -262,9 +256,9 @@ export class DevoSender {
         const conn = await this.#connection();
         if (target <= this.#retained.base) return; // replacing an idle connection confirmed it all
         await this.#writeUpTo(conn, target);
-        this.#conn = null;
+        this.#connections.detach();
         // Asked once the data is written: by then the caller knows whether more is on its way.
-        if (more?.() === true) this.#spare ??= this.#open().catch(() => null);
+        if (more?.() === true) this.#connections.openSpare();
         await conn.confirm();
         this.#confirmed();
       } catch (err) {
@@ -292,70 +286,21 @@ export class DevoSender {
     }
   }
 
-  /** The connection to write on: the current one unless it is dead, idle or too old. */
-  async #connection(): Promise<DevoConnection> {
-    const conn = this.#conn;
-    if (conn !== null) {
-      const now = Date.now();
-      const stale =
-        now - conn.lastWriteAt > this.#o.idleReconnectMs || now - conn.openedAt > this.#o.maxConnectionAgeMs;
-      if (conn.alive && !stale) return conn;
-      this.#conn = null;
-      this.#replacing = true;
-      this.#replaceReason = !conn.alive ? 'dead' : now - conn.lastWriteAt > this.#o.idleReconnectMs ? 'idle' : 'age';
-      if (!conn.alive) this.#retained.rewind();
-      else if (this.#retained.writtenCount === 0) conn.release();
+  /** The connection to write on; one replaced for being idle or old first has what it carried confirmed. */
+  #connection(): Promise<DevoConnection> {
+    return this.#connections.get(async (old) => {
+      if (!old.alive) this.#retained.rewind();
+      else if (this.#retained.writtenCount === 0) old.release();
       else {
         // Confirm what the old connection carried rather than resend it.
         try {
-          await conn.confirm();
+          await old.confirm();
           this.#confirmed();
         } catch {
           this.#retained.rewind();
         }
       }
-    }
-    const spare = await this.#takeSpare();
-    if (spare !== undefined) {
-      this.#replacing = false;
-      this.#conn = spare;
-      return spare;
-    }
-    const next = await this.#open();
-    this.#replacing = false;
-    this.#replaceReason = 'failure';
-    this.#conn = next;
-    return next;
-  }
-
-  /** The spare connection if it is still usable (alive, not idle too long); a failed open leaves none. */
-  async #takeSpare(): Promise<DevoConnection | undefined> {
-    const pending = this.#spare;
-    if (pending === null) return undefined;
-    this.#spare = null;
-    const spare = await pending;
-    if (spare === null) return undefined;
-    if (spare.alive && Date.now() - spare.openedAt <= this.#o.idleReconnectMs) return spare;
-    spare.release();
-    return undefined;
-  }
-
-  #dropSpare(): void {
-    void this.#spare?.then((spare) => spare?.release());
-    this.#spare = null;
-  }
-
-  /** Opens a connection and counts it. */
-  async #open(): Promise<DevoConnection> {
-    const started = performance.now();
-    const next = await openDevoConnection(this.#target, this.#timeouts);
-    this.#s.connections++;
-    if (this.#replacing) this.#s.reconnects++;
-    const ms = performance.now() - started;
-    this.#hooks.onConnection?.(
-      this.#replacing ? { kind: 'reconnect', reason: this.#replaceReason, ms } : { kind: 'connect', ms },
-    );
-    return next;
+    });
   }
 
   #confirmed(): void {
@@ -367,11 +312,7 @@ export class DevoSender {
 
   #afterFailure(err: unknown): DevoError {
     this.#s.failures++;
-    this.#conn?.destroy();
-    this.#conn = null;
-    // Opened before the failure: the retry connects afresh, after its backoff.
-    this.#dropSpare();
-    this.#replacing = true;
+    this.#connections.fail();
     this.#retained.rewind();
     return classifySocketError(err, 'write', this.endpoint);
   }
