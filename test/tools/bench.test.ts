@@ -29,14 +29,26 @@ describe('npm run bench', () => {
     const r = JSON.parse(stdout) as Report;
     assert.deepEqual(r.delivered, { product: [RECORDS, RECORDS], raw: [RECORDS, RECORDS] });
     assert.match(String(r.config?.product), /bundled by tools\/bundle\.ts/, 'the product runs as deployed');
-    for (const key of ['eventsPerSecond', 'cpuSecondsPerEvent', 'wallSeconds', 'peakRssBytes'] as const) {
+    for (const key of [
+      'eventsPerSecond',
+      'cpuSecondsPerEvent',
+      'mainThreadCpuSecondsPerEvent',
+      'wallSeconds',
+      'peakRssBytes',
+    ] as const) {
       positive(r[key]?.product, `${key}.product`);
       positive(r[key]?.raw, `${key}.raw`);
     }
-    for (const key of ['eventsPerSecond', 'cpuSecondsPerEvent'] as const) {
+    for (const key of ['eventsPerSecond', 'cpuSecondsPerEvent', 'mainThreadCpuSecondsPerEvent'] as const) {
       const ratio = positive(r[key]?.ratio, `${key}.ratio`);
       const expected = (r[key]?.product as number) / (r[key]?.raw as number);
       assert.ok(Math.abs(ratio / expected - 1) < 0.01, `${key}.ratio ${ratio} is not product ÷ raw`);
+    }
+    for (const side of ['product', 'raw'] as const) {
+      const whole = r.cpuSecondsPerEvent?.[side] as number;
+      const main = r.mainThreadCpuSecondsPerEvent?.[side] as number;
+      // Rounded to 3 digits each: a main thread that did all the work may read a hair above the whole process.
+      assert.ok(main <= whole * 1.01, `${side}: main thread ${main} s per event, whole process ${whole}`);
     }
     const start = r.workerFirstInvocation as { wallSeconds?: number; cpuSeconds?: number } | undefined;
     positive(start?.wallSeconds, 'workerFirstInvocation.wallSeconds');

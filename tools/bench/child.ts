@@ -29,14 +29,23 @@ export interface PhaseUsage {
   cpuMs: number;
   /** Time the main thread was ready to run but waited for a core (Linux schedstat; NaN elsewhere). */
   runQueueMs: number;
+  /**
+   * CPU time of the main thread alone (Linux schedstat; NaN elsewhere). The rest of `cpuMs` is V8's and libuv's
+   * background threads (garbage collection, compilation) and the kernel's work for them.
+   */
+  mainThreadCpuMs: number;
 }
 
-/** The main thread's run-queue wait so far (ms): on a loaded machine, "idle" time that was really a wait for a core. */
-function runQueueWaitMs(): number {
+/**
+ * The main thread's time on a core and its run-queue wait so far (ms), from /proc/self/schedstat (the thread group
+ * leader's): a wait is "idle" time that was really a wait for a core on a loaded machine.
+ */
+function mainThreadTimes(): { onCpuMs: number; waitMs: number } {
   try {
-    return Number(readFileSync('/proc/self/schedstat', 'utf8').split(' ')[1]) / 1e6;
+    const [onCpu, wait] = readFileSync('/proc/self/schedstat', 'utf8').split(' ');
+    return { onCpuMs: Number(onCpu) / 1e6, waitMs: Number(wait) / 1e6 };
   } catch {
-    return Number.NaN;
+    return { onCpuMs: Number.NaN, waitMs: Number.NaN };
   }
 }
 
@@ -53,12 +62,21 @@ const nextMessage = (): Promise<unknown> => new Promise((resolve) => process.onc
 
 async function measured<T>(body: () => Promise<T>): Promise<{ value: T; usage: PhaseUsage }> {
   const cpu = process.cpuUsage();
-  const queued = runQueueWaitMs();
+  const before = mainThreadTimes();
   const start = performance.now();
   const value = await body();
   const used = process.cpuUsage(cpu);
   const wallMs = performance.now() - start;
-  return { value, usage: { wallMs, cpuMs: (used.user + used.system) / 1000, runQueueMs: runQueueWaitMs() - queued } };
+  const after = mainThreadTimes();
+  return {
+    value,
+    usage: {
+      wallMs,
+      cpuMs: (used.user + used.system) / 1000,
+      runQueueMs: after.waitMs - before.waitMs,
+      mainThreadCpuMs: after.onCpuMs - before.onCpuMs,
+    },
+  };
 }
 
 let warnings = 0;
