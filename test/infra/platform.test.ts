@@ -153,6 +153,7 @@ describe('worker Node options', () => {
   it('the deployment sets NODE_OPTIONS to flags Node accepts there, and the bench runs the product with them', () => {
     const options = nodeOptionsOf(readRepo('infra/main.bicep'));
     assert.match(options, /--max-semi-space-size=\d+/);
+    assert.match(options, /--v8-pool-size=1\b/);
     assert.ok(nodeAccepts(options), options);
     assert.deepEqual(workerNodeArgs(), options.split(' '));
     // The check can fail: a flag Node does not take from NODE_OPTIONS, and a template without the setting.
