@@ -98,7 +98,7 @@ function readObfuscation(env: Env): ObfuscationSettings | undefined {
     const key = collect(S.obfuscationKey, env, problems);
     if (fields === undefined) return undefined;
     if (key === undefined) {
-      if (rawValue(env, S.obfuscationKey.name) === undefined) {
+      if (rawValue(env, S.obfuscationKey) === undefined) {
         problems.push({
           errorId: S.obfuscationKey.errorId,
           setting: S.obfuscationKey.name,
@@ -181,7 +181,7 @@ export function readMessageTraceConfig(env: Env): MessageTraceConfig {
         const api = collect(S.messageTraceApi, env, problems);
         const required = (spec: typeof S.messageTraceUrl): string => {
           const value = collect(spec, env, problems);
-          if (value === undefined && rawValue(env, spec.name) === undefined) {
+          if (value === undefined && rawValue(env, spec) === undefined) {
             problems.push({
               errorId: spec.errorId,
               setting: spec.name,

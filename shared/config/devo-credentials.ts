@@ -17,7 +17,7 @@ export function readDevoCredentials(env: Env, problems: SettingProblem[]): Parti
   const pem = (spec: typeof S.devoCert, alternative: string): string | undefined => {
     const raw = collect(spec, env, problems);
     if (raw === undefined) {
-      if (rawValue(env, spec.name) === undefined)
+      if (rawValue(env, spec) === undefined)
         problems.push(missing(spec, `${spec.fix}${alternative} Or set DEVO_TLS=false for a plain-TCP in-house relay.`));
       return undefined;
     }
@@ -28,8 +28,8 @@ export function readDevoCredentials(env: Env, problems: SettingProblem[]): Parti
     if (chain !== undefined) certificatesOrProblem(chain, S.devoChain, problem);
     return chain;
   };
-  const passphraseSet = rawValue(env, S.devoPfxPassphrase.name, S.devoPfxPassphrase.verbatim) !== undefined;
-  if (rawValue(env, S.devoPfx.name) === undefined) {
+  const passphraseSet = rawValue(env, S.devoPfxPassphrase) !== undefined;
+  if (rawValue(env, S.devoPfx) === undefined) {
     if (passphraseSet) {
       problem(
         S.devoPfxPassphrase,
@@ -40,7 +40,7 @@ export function readDevoCredentials(env: Env, problems: SettingProblem[]): Parti
     const credentials = readDevoPem(pem, problem);
     return { ...credentials, chain: readChain() };
   }
-  const both = [S.devoCert, S.devoKey].filter((spec) => rawValue(env, spec.name) !== undefined);
+  const both = [S.devoCert, S.devoKey].filter((spec) => rawValue(env, spec) !== undefined);
   if (both.length > 0) {
     problem(
       S.devoPfx,

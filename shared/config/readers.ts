@@ -34,9 +34,9 @@ export function readO365Settings(env: Env): O365Settings {
     const cloud = collect(S.cloud, env, problems);
     const authorityHost = collect(S.authorityHost, env, problems);
     for (const spec of [S.tenantId, S.clientId]) {
-      if (rawValue(env, spec.name) === undefined) problems.push(missing(spec, spec.fix));
+      if (rawValue(env, spec) === undefined) problems.push(missing(spec, spec.fix));
     }
-    if (rawValue(env, S.clientSecret.name) === undefined && rawValue(env, S.clientCertificate.name) === undefined) {
+    if (rawValue(env, S.clientSecret) === undefined && rawValue(env, S.clientCertificate) === undefined) {
       problems.push(missing(S.clientSecret, `${S.clientSecret.fix} Or set O365_CLIENT_CERTIFICATE.`));
     }
     return {

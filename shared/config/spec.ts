@@ -37,11 +37,15 @@ export interface SettingSpec<T> {
 }
 
 /**
- * Reads a setting: unset and blank values both mean "not set", so an empty app setting falls back to the default.
- * `verbatim` keeps the value as set, spaces included, and only an empty one is unset (see `SettingSpec.verbatim`).
+ * Reads a setting, by its spec or its name: unset and blank values both mean "not set", so an empty app setting falls
+ * back to the default. A `verbatim` spec's value is kept as set, spaces included, and only an empty one is unset.
  */
-export function rawValue(env: Env, name: string, verbatim = false): string | undefined {
-  const value = verbatim ? env[name] : env[name]?.trim();
+export function rawValue(
+  env: Env,
+  setting: string | Pick<SettingSpec<unknown>, 'name' | 'verbatim'>,
+): string | undefined {
+  const spec = typeof setting === 'string' ? { name: setting } : setting;
+  const value = spec.verbatim === true ? env[spec.name] : env[spec.name]?.trim();
   return value === undefined || value === '' ? undefined : value;
 }
 
@@ -175,7 +179,7 @@ export function textSetting(
 
 /** Parses `value` with `spec`, collecting a problem instead of throwing, so one run reports every bad setting. */
 export function collect<T>(spec: SettingSpec<T>, env: Env, problems: SettingProblemError['detail'][]): T {
-  const raw = rawValue(env, spec.name, spec.verbatim);
+  const raw = rawValue(env, spec);
   if (raw?.startsWith('@Microsoft.KeyVault(')) {
     problems.push({
       errorId: spec.errorId,

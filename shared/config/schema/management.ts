@@ -22,7 +22,7 @@ export const managementApiResource = httpsOriginSetting(
     defaultValue: undefined,
     defaultText: 'the value of `MANAGEMENT_API_URL`',
   },
-  (env) => managementApiUrl.parse(rawValue(env, managementApiUrl.name), env),
+  (env) => managementApiUrl.parse(rawValue(env, managementApiUrl), env),
 );
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?Z)?$/;
