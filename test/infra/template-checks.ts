@@ -204,7 +204,6 @@ export function checkStorageAndVault(main: Json): Problems {
   return problems;
 }
 
-/** Host and platform settings the app settings may carry besides the schema's. */
 /** Every Azure setting of the schema reaches the app, from a parameter with the schema's default or Key Vault. */
 export function checkAppSettings(main: Json, settings: readonly SettingSpec<unknown>[]): Problems {
   const problems: Problems = [];

@@ -5,7 +5,7 @@
 import { cpus, loadavg } from 'node:os';
 import type { PhaseUsage } from './child.ts';
 import { trafficSince, type BlobTraffic } from './blob-proxy.ts';
-import { bundleTimers } from './bundled.ts';
+import { bundleTimers, type BundledTimers } from './bundled.ts';
 import { measureColdStart } from './coldstart.ts';
 import { runChild } from './run-child.ts';
 import { workerNodeArgs } from './worker-node-options.ts';
@@ -148,17 +148,16 @@ const queued = (r: Run): number => r.usage.runQueueMs / r.usage.wallMs;
 export async function e2eReport(o: E2eOptions): Promise<Record<string, unknown>> {
   const loadAtStart = loadavg();
   const setupStart = performance.now();
-  const timers = await bundleTimers();
-  const b = await startBenchStack(o.records, o.blobs).catch((err: unknown) => {
-    timers.remove();
-    throw err;
-  });
-  const setupMs = performance.now() - setupStart;
+  const b = await startBenchStack(o.records, o.blobs);
+  let timers: BundledTimers | undefined;
+  let setupMs: number;
   const fetches: Run[] = [];
   const raws: Run[] = [];
   const products: ProductRun[] = [];
   let invalidLines: number;
   try {
+    timers = await bundleTimers();
+    setupMs = performance.now() - setupStart;
     // Renders every blob body once in the simulator, so no measured run pays for it.
     await pipeRun(b, 'fetch', o.records);
     for (let r = 0; r < o.rounds; r++) {
@@ -171,7 +170,7 @@ export async function e2eReport(o: E2eOptions): Promise<Record<string, unknown>>
     }
     invalidLines = (await b.lines()).invalid;
   } finally {
-    timers.remove();
+    timers?.remove();
     await b.close();
   }
   const coldStart = o.coldStart ? await measureColdStart() : undefined;
