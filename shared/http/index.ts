@@ -1,14 +1,11 @@
+export { jsonBody, textBody, type BodyReader, type HttpResponseInfo } from './body.ts';
 export {
   createHttpClient,
-  jsonBody,
   redact,
-  textBody,
-  type BodyReader,
   type HttpBudget,
   type HttpClient,
   type HttpClientOptions,
   type HttpRequest,
-  type HttpResponseInfo,
   type AttemptEvent,
   type RetryEvent,
 } from './client.ts';
