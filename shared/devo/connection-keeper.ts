@@ -69,6 +69,11 @@ export class ConnectionKeeper {
     return next;
   }
 
+  /** True while a connection is being written on (not detached, failed or released). */
+  get hasCurrent(): boolean {
+    return this.#conn !== null;
+  }
+
   /** The current connection is being confirmed and carries nothing more: the next `get` takes another. */
   detach(): void {
     this.#conn = null;

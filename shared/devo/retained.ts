@@ -71,19 +71,30 @@ export class RetainedChunks {
 
   /** The server confirmed the current connection: drop what it carried. */
   confirmWritten(): { bytes: number; lines: number } {
-    const dropped = this.#chunks.splice(0, this.#written);
+    return this.confirmUpTo(this.position);
+  }
+
+  /**
+   * A connection that carried every retained chunk before absolute index `end` (or the part of them not yet
+   * confirmed) was confirmed: drop them. Chunks after `end`, written on a later connection, stay written.
+   */
+  confirmUpTo(end: number): { bytes: number; lines: number } {
+    const dropped = this.#chunks.splice(0, Math.max(0, end - this.#base));
     let bytes = 0;
     let lines = 0;
-    for (const chunk of dropped) {
+    // After a rewind the current connection has written none of them again: only those it did count as written.
+    let written = 0;
+    dropped.forEach((chunk, i) => {
       bytes += chunk.data.length;
       lines += chunk.lines;
-    }
+      if (i < this.#written) written += chunk.data.length;
+    });
     this.bytes -= bytes;
     this.lines -= lines;
-    this.writtenBytes -= bytes;
+    this.writtenBytes -= written;
     this.#base += dropped.length;
     this.#everWritten = Math.max(0, this.#everWritten - dropped.length);
-    this.#written = 0;
+    this.#written = Math.max(0, this.#written - dropped.length);
     return { bytes, lines };
   }
 }

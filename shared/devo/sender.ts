@@ -19,6 +19,16 @@ export interface DevoSenderHooks {
   onWarning?: (message: string) => void;
 }
 
+export interface FlushOptions {
+  /** Asked once the data is written: true when more follows, so the next connection is opened during the confirm. */
+  more?: () => boolean;
+  /**
+   * Called once this flush's data is written (not when writing failed): a next flush may start then, and writes on a
+   * new connection while this one is confirmed.
+   */
+  onWritten?: () => void;
+}
+
 interface TagEntry extends DevoTagStats {
   prefix: Buffer;
 }
@@ -44,6 +54,11 @@ export class DevoSender {
   readonly #lines: LineBatcher;
   readonly #connections: ConnectionKeeper;
   #queue: Promise<unknown> = Promise.resolve();
+  /** The connection written last, and the chunk index it started carrying at. */
+  #carrier: DevoConnection | null = null;
+  #connectionStart = 0;
+  /** The last flush's confirmation (never rejecting): the next flush applies its own only after it. */
+  #confirming: Promise<void> = Promise.resolve();
   #pumpScheduled = false;
   #flushesWaiting = 0;
   #wakePump: AbortController | null = null;
@@ -150,14 +165,14 @@ export class DevoSender {
    * `DEVO_CONFIRM_TIMEOUT` for the confirmation) with `attempts` set, once `retryAttempts` connections failed or
    * at once for a failure a retry cannot fix (certificates). The data stays retained: a later flush retries it.
    */
-  flush(options: { more?: () => boolean } = {}): Promise<void> {
+  flush(options: FlushOptions = {}): Promise<void> {
     if (this.#closing !== null) return Promise.reject(new DevoError('DEVO_SENDER_CLOSED', 'flush() after close()'));
-    return this.#flush(options.more);
+    return this.#flush(options);
   }
 
   /** Flushes, then releases the connection and timers. Rejects like `flush()` if the last data was not confirmed. */
   close(): Promise<void> {
-    this.#closing ??= this.#flush().finally(() => {
+    this.#closing ??= this.#flush({}).finally(() => {
       this.#released = true;
       this.#lines.stop();
       this.#connections.release();
@@ -227,14 +242,16 @@ export class DevoSender {
     this.#notifyReady();
   }
 
-  async #flush(more?: () => boolean): Promise<void> {
+  async #flush({ more, onWritten }: FlushOptions): Promise<void> {
     const started = performance.now();
     this.#flushesWaiting++;
     this.#wakePump?.abort();
     this.#lines.cut();
     const target = this.#retained.end;
+    const confirmed = this.#deliverUpTo(target, this.#confirming, more, onWritten);
+    this.#confirming = confirmed.catch(() => undefined);
     try {
-      await this.#enqueue(() => this.#flushOp(target, more));
+      await confirmed;
       this.#s.flushes++;
     } catch (err) {
       // The writer stays stopped until the caller flushes again: no hidden retries after a reported failure.
@@ -247,10 +264,76 @@ export class DevoSender {
     }
   }
 
-  /** Writes and confirms every chunk before absolute index `target`, retrying on new connections. */
-  async #flushOp(target: number, more: (() => boolean) | undefined): Promise<void> {
+  /**
+   * Delivers every chunk before absolute index `target` in two stages. The writing, one flush at a time, ends with the
+   * connection detached, so the next flush writes on a connection of its own while this one is confirmed: Devo keeps
+   * receiving instead of idling through every close. Confirmations are applied in flush order, and a flush drops its
+   * chunks only once everything before them is confirmed too. Any failure falls back to writing everything still
+   * unconfirmed again on one connection, with retries (`#flushOp`): a chunk may be sent twice, never dropped unsent.
+   */
+  async #deliverUpTo(
+    target: number,
+    ahead: Promise<void>,
+    more: (() => boolean) | undefined,
+    onWritten: (() => void) | undefined,
+  ): Promise<void> {
+    const written = await this.#enqueue(() => this.#writeStage(target, more));
+    onWritten?.();
+    let failure: unknown;
+    if (written !== undefined) await written.conn.confirm().catch((err: unknown) => (failure = err));
+    await ahead;
+    const start = written?.start ?? target;
+    if (failure === undefined && this.#retained.base >= start) {
+      if (target > this.#retained.base) this.#confirmed(target);
+      return;
+    }
+    // Our confirmation failed, or one before it: what it carried is unconfirmed, and so is what we wrote after it.
+    await this.#enqueue(async () => {
+      let attempts = 0;
+      if (failure !== undefined) {
+        const e = this.#afterFailure(failure);
+        attempts = 1;
+        if (!e.retriable || attempts >= this.#o.retryAttempts) throw finalError(e, attempts);
+        await delay(this.#backoff(attempts));
+      } else this.#rewind();
+      await this.#flushOp(target, more, attempts);
+    });
+  }
+
+  /**
+   * Writes the chunks up to `target` that no connection carries yet and detaches the connection, for `#deliverUpTo`
+   * to confirm; undefined when there was nothing to write, or when a failure made it deliver and confirm everything up
+   * to `target` the classic way.
+   */
+  async #writeStage(
+    target: number,
+    more: (() => boolean) | undefined,
+  ): Promise<{ conn: DevoConnection; start: number } | undefined> {
     this.#failure = null;
-    let attempts = 0;
+    // Everything is written already, on connections flushes before this one confirm.
+    if (target <= this.#retained.position && !this.#connections.hasCurrent) return undefined;
+    try {
+      const conn = await this.#connection();
+      if (target <= this.#retained.base) return undefined; // replacing an idle connection confirmed it all
+      const start = this.#connectionStart;
+      await this.#writeUpTo(conn, target);
+      this.#connections.detach();
+      // Asked once the data is written: by then the caller knows whether more is on its way.
+      if (more?.() === true) this.#connections.openSpare();
+      return { conn, start };
+    } catch (err) {
+      const e = this.#afterFailure(err);
+      if (!e.retriable || this.#o.retryAttempts <= 1) throw finalError(e, 1);
+      await delay(this.#backoff(1));
+      await this.#flushOp(target, more, 1);
+      return undefined;
+    }
+  }
+
+  /** Writes and confirms every chunk before absolute index `target`, retrying on new connections. */
+  async #flushOp(target: number, more: (() => boolean) | undefined, failedAttempts = 0): Promise<void> {
+    this.#failure = null;
+    let attempts = failedAttempts;
     while (target > this.#retained.base) {
       try {
         const conn = await this.#connection();
@@ -260,7 +343,7 @@ export class DevoSender {
         // Asked once the data is written: by then the caller knows whether more is on its way.
         if (more?.() === true) this.#connections.openSpare();
         await conn.confirm();
-        this.#confirmed();
+        this.#confirmed(this.#retained.position);
       } catch (err) {
         const e = this.#afterFailure(err);
         attempts++;
@@ -286,25 +369,40 @@ export class DevoSender {
     }
   }
 
-  /** The connection to write on; one replaced for being idle or old first has what it carried confirmed. */
-  #connection(): Promise<DevoConnection> {
-    return this.#connections.get(async (old) => {
-      if (!old.alive) this.#retained.rewind();
+  /**
+   * The connection to write on; one replaced for being idle or old first has what it carried confirmed. Notes where a
+   * connection not seen before starts carrying chunks (`#connectionStart`).
+   */
+  async #connection(): Promise<DevoConnection> {
+    const conn = await this.#connections.get(async (old) => {
+      if (!old.alive) this.#rewind();
       else if (this.#retained.writtenCount === 0) old.release();
       else {
         // Confirm what the old connection carried rather than resend it.
         try {
           await old.confirm();
-          this.#confirmed();
+          this.#confirmed(this.#retained.position);
         } catch {
-          this.#retained.rewind();
+          this.#rewind();
         }
       }
     });
+    if (conn !== this.#carrier) {
+      this.#carrier = conn;
+      this.#connectionStart = this.#retained.position;
+    }
+    return conn;
   }
 
-  #confirmed(): void {
-    const { bytes, lines } = this.#retained.confirmWritten();
+  /** Everything unconfirmed is to be written again, from whichever connection writes next. */
+  #rewind(): void {
+    this.#retained.rewind();
+    this.#carrier = null;
+  }
+
+  /** A connection that carried every unconfirmed chunk before absolute index `end` was confirmed. */
+  #confirmed(end: number): void {
+    const { bytes, lines } = this.#retained.confirmUpTo(end);
     this.#s.confirmedBytes += bytes;
     this.#s.confirmedLines += lines;
     this.#hooks.onConnection?.({ kind: 'confirm', lines, bytes });
@@ -313,7 +411,7 @@ export class DevoSender {
   #afterFailure(err: unknown): DevoError {
     this.#s.failures++;
     this.#connections.fail();
-    this.#retained.rewind();
+    this.#rewind();
     return classifySocketError(err, 'write', this.endpoint);
   }
 

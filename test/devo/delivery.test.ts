@@ -57,6 +57,41 @@ describe('Devo delivery and connection lifecycle', () => {
     });
   }
 
+  it('writes a flush on its own connection while the one before is confirmed, and resends what a failed confirm carried', async () => {
+    const r = await receiverWith({ faults: { resetAtHalfClose: 1 } });
+    const sender = senderFor(r);
+    const tag = 'my.app.test.overlap';
+    const send = (from: number, to: number): void => {
+      for (let i = from; i < to; i++) sender.send(tag, JSON.stringify({ i, pad: 'p'.repeat(100) }));
+    };
+    send(0, 500);
+    let second: Promise<void> | undefined;
+    let confirmedWhenWritten = -1;
+    const first = sender.flush({
+      more: () => true,
+      onWritten: () => {
+        confirmedWhenWritten = sender.stats().confirmedLines;
+        send(500, 1000);
+        second = sender.flush();
+      },
+    });
+    await first;
+    await second;
+    assert.equal(confirmedWhenWritten, 0, 'the next flush could start before the first was confirmed');
+    assertComplete(r, tag, 1000);
+    const [reset, next] = r.rawConnections;
+    assert.ok(reset?.dropped === true && reset.lines === 500, 'the first connection carried its lines, then was reset');
+    assert.ok(
+      next !== undefined && !next.dropped && next.lines === 500,
+      'the second flush had a connection of its own',
+    );
+    const stats = sender.stats();
+    assert.equal(stats.failures, 1);
+    assert.equal(stats.resentLines, 500, 'only what the failed confirmation carried was sent again');
+    assert.equal(stats.confirmedLines, 1000);
+    assert.equal(sender.pendingBytes, 0);
+  });
+
   // The receiver holds the shared thread past the sender's TLS settle wait, then resets: the sender's next step is its
   // half-close, written onto the reset connection before it reads its socket again. Node reports no error for that
   // write, and the socket then reads as a plain end of stream, with no close_notify from the server. The settle wait

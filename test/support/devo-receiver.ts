@@ -90,6 +90,11 @@ export interface DevoReceiverFaults {
   resetEvery?: number;
   /** Never close our side after the client half-closes (the client's confirmation must time out). */
   ignoreHalfClose?: boolean;
+  /**
+   * Reset the first K connections when the client half-closes, instead of closing in order: every line arrived, but
+   * the client cannot know it and must send them again.
+   */
+  resetAtHalfClose?: number;
   /** Close connections idle this long, as Devo's endpoint does. */
   idleCloseMs?: number;
   /** Never read from connections, so the client's writes back up (write timeouts). */
@@ -222,6 +227,10 @@ export async function startDevoReceiver(options: DevoReceiverOptions = {}): Prom
     socket.on('end', () => {
       rec.endedByClient = true;
       finish();
+      if (!rec.dropped && rec.id <= (faults.resetAtHalfClose ?? 0)) {
+        rec.dropped = true;
+        raw.resetAndDestroy();
+      }
       // A dropped connection never answers: the reset is the only end the client may see.
       if (!faults.ignoreHalfClose && !rec.dropped) socket.end();
     });
