@@ -58,9 +58,15 @@ export type Batch = FramedBatch;
 /**
  * Hands a batch to the sender and resolves once Devo confirmed it all. `more` tells, once the batch is written,
  * whether events are queued behind it: the sender then opens the next connection while this one is confirmed.
+ * `onWritten` is called once the batch is written, before it is confirmed.
  */
-export async function deliverBatch(batch: Batch, sink: EventSink, more?: () => boolean): Promise<number> {
+export async function deliverBatch(
+  batch: Batch,
+  sink: EventSink,
+  more?: () => boolean,
+  onWritten?: () => void,
+): Promise<number> {
   sink.sendFramed(batch);
-  await sink.flush(more === undefined ? {} : { more });
+  await sink.flush({ ...(more === undefined ? {} : { more }), ...(onWritten === undefined ? {} : { onWritten }) });
   return batch.lines;
 }

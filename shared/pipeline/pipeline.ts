@@ -4,8 +4,11 @@ import type { RunStatistics } from '../telemetry/statistics.ts';
 import type { CheckpointTrace } from '../telemetry/traces.ts';
 import { deliverBatch, Outbox, type Batch, type EventSink } from './outbox.ts';
 
-/** Default amount of waiting events (bytes of framed lines) that triggers a delivery. */
-export const SPILL_BYTES = 8_000_000;
+/**
+ * Default amount of waiting events (bytes of framed lines) that triggers a delivery. At most two deliveries are sent
+ * and not yet saved at any time, so a kill makes Devo receive at most twice this much again.
+ */
+export const SPILL_BYTES = 4_000_000;
 
 export interface PipelineOptions {
   sink: EventSink;
@@ -13,7 +16,7 @@ export interface PipelineOptions {
   /** Records what was queued; saved after every confirmed delivery. */
   filter: PersistedFilter;
   stats: RunStatistics;
-  /** Deliver (and save the filter) whenever this many bytes of framed events wait. */
+  /** Deliver (and save the filter) whenever this many bytes of framed events wait; at most two are unsaved at once. */
   spillBytes?: number;
   /** Aborts when the function's lease is lost: from then on no delivery and no state write starts. */
   signal?: AbortSignal;
@@ -39,20 +42,26 @@ export const PIPELINE_STOPPED = 'PIPELINE_STOPPED';
  * The delivery half of every collector, written once: events are queued, delivered to Devo and confirmed, then the
  * dedupe filter's new digests are saved, then the collector's own progress (cursor, retry list). Order matters:
  * progress covers only events Devo confirmed, and the saved filter covers only what was delivered, so a rerun after a
- * kill at any line sends nothing twice beyond one delivery and misses nothing.
+ * kill at any line sends nothing twice beyond the two deliveries in flight and misses nothing.
  *
  * Deliveries are pipelined: a delivery takes the queued events, the filter's digests for them and the progress as
  * they are at one instant (one synchronous step), then sends, confirms and saves them while readers go on fetching
- * and queueing the next batch. Deliveries run one at a time, in order; a reader waits only when the next batch is
- * full before the delivery ahead of it has finished. Once a delivery or a state write failed, the pipeline is
- * stopped: nothing after it is written.
+ * and queueing the next batch. A delivery starts writing once the one ahead of it is written (Devo is confirming it
+ * on its own connection meanwhile) and the one before that is saved, so at most two deliveries are ever sent and
+ * unsaved: all that a kill can make Devo receive twice. Saves run in delivery order. A reader waits only when the
+ * next batch is full before the delivery ahead of it has been written. Once a delivery or a state write failed, the
+ * pipeline is stopped: nothing after it is written.
  */
 export class DeliveryPipeline {
   readonly #o: PipelineOptions;
   readonly #outbox: Outbox;
   readonly #spillBytes: number;
-  /** The last delivery started; the next one runs after it. */
+  /** The last delivery started, to its last write: the next one saves after it. */
   #tail: Promise<void> = Promise.resolve();
+  /** The delivery before it: the next one writes only once this one is saved. */
+  #tailBefore: Promise<void> = Promise.resolve();
+  /** Settles once the last delivery's events are written (or it failed): the next one writes after that. */
+  #tailWritten: Promise<void> = Promise.resolve();
   #running = 0;
   #stopped: { error: unknown } | undefined;
   /** Newest event time queued since the last delivery was taken. */
@@ -63,8 +72,8 @@ export class DeliveryPipeline {
   constructor(options: PipelineOptions) {
     this.#o = options;
     this.#spillBytes = options.spillBytes ?? SPILL_BYTES;
-    // One batch is framed while the one before it is delivered: buffers of one batch's size go round.
-    this.#outbox = new Outbox(options.sink, this.#spillBytes + options.sink.chunkBytes);
+    // Batches are framed while those ahead are delivered: buffers of two batches' size go round.
+    this.#outbox = new Outbox(options.sink, 2 * (this.#spillBytes + options.sink.chunkBytes));
   }
 
   get filter(): DedupeFilter {
@@ -111,11 +120,11 @@ export class DeliveryPipeline {
 
   /**
    * Starts delivering (and saving the filter for) a full batch, without progress: it bounds memory inside big work.
-   * With a delivery still running, waits for it first, so at most one batch waits while another is delivered.
+   * With a delivery still running, waits until it is written first, so at most one batch waits to be written.
    */
   async spillIfFull(): Promise<void> {
     if (this.#outbox.bytes < this.#spillBytes) return;
-    if (this.#running > 0) await this.#tail.catch(() => undefined);
+    if (this.#running > 0) await this.#tailWritten.catch(() => undefined);
     if (this.#stopped !== undefined) throw this.#stopped.error;
     // Another reader may have taken the batch while this one waited.
     if (this.#outbox.bytes >= this.#spillBytes) this.#start(undefined).catch(() => undefined);
@@ -163,12 +172,15 @@ export class DeliveryPipeline {
     this.#newestQueued = undefined;
     const saveFilter = planFilterSave(this.#o.blobs, this.#o.filter);
     const writeProgress = progress?.();
-    const ahead = this.#tail;
+    const ahead = { written: this.#tailWritten, saved: this.#tail, savedBefore: this.#tailBefore };
+    let markWritten = (): void => undefined;
+    const written = new Promise<void>((resolve) => (markWritten = resolve));
     this.#running += 1;
     const delivery = (async () => {
       try {
-        await ahead;
-        await this.#deliver(batch, newest, saveFilter);
+        await ahead.written;
+        await ahead.savedBefore;
+        await this.#deliver(batch, newest, saveFilter, markWritten, ahead.saved);
         if (writeProgress !== undefined) await this.#checkpointed(writeProgress);
       } catch (error) {
         this.#stopped ??= { error };
@@ -177,14 +189,26 @@ export class DeliveryPipeline {
         this.#running -= 1;
       }
     })();
+    this.#tailBefore = this.#tail;
     this.#tail = delivery;
+    // A delivery that fails before its events are written settles this too, so the next one never waits on it.
+    this.#tailWritten = Promise.race([written, delivery]);
+    this.#tailWritten.catch(() => undefined);
     return delivery;
   }
 
-  async #deliver(batch: Batch, newest: number | undefined, saveFilter: FilterSave): Promise<void> {
-    if (batch.lines > 0) {
+  /** Sends and confirms a batch, then saves its filter digests once the delivery ahead (`aheadSaved`) is saved. */
+  async #deliver(
+    batch: Batch,
+    newest: number | undefined,
+    saveFilter: FilterSave,
+    markWritten: () => void,
+    aheadSaved: Promise<void>,
+  ): Promise<void> {
+    if (batch.lines === 0) markWritten();
+    else {
       this.#checkLease();
-      const sent = await deliverBatch(batch, this.#o.sink, () => this.#outbox.size > 0);
+      const sent = await deliverBatch(batch, this.#o.sink, () => this.#outbox.size > 0, markWritten);
       // Confirmed: the sender holds none of it any more.
       this.#outbox.recycle(batch);
       // Counted only now that Devo confirmed them: the metrics and the statistics line say what was delivered.
@@ -196,6 +220,7 @@ export class DeliveryPipeline {
         this.#o.stats.newestEventTime = newest;
       }
     }
+    await aheadSaved;
     this.#checkLease();
     this.#sinceCheckpoint.bytes += await saveFilter();
   }

@@ -6,7 +6,7 @@ import { CURSOR_VERSION, type ManagementCursor } from '../../shared/management/c
 import { invokeManagementFunction } from '../../shared/management/invoke.ts';
 import type { LocalStack } from '../../tools/local/stack.ts';
 import { assertDelivered, recordingLogger, testEnv, withStack } from './helpers.ts';
-import { assertResumedExactly, collectProcess, type Kill } from './kill.ts';
+import { assertResumedExactly, collectProcess, killed, type Kill } from './kill.ts';
 import { expireLockOf, stateOf } from './state.ts';
 
 const HOUR = 3_600_000;
@@ -123,8 +123,5 @@ async function killOnceCursorSaved(
   child.kill('SIGKILL');
   await exit;
   await expireLockOf(stack, 'auditGeneral');
-  // The cursor is saved after its delivery was confirmed: every connection closed by then was checkpointed.
-  const checkpointed = new Set(stack.receiver.rawConnections.filter((c) => c.endedByClient).map((c) => c.id));
-  const interrupted = new Set(stack.receiver.rawConnections.map((c) => c.id).filter((id) => !checkpointed.has(id)));
-  return { kill: { linesAtKill: stack.receiver.lines.length, checkpointed, interrupted }, saved };
+  return { kill: killed(stack), saved };
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DedupeFilter } from '../../shared/dedupe/index.ts';
 import type { DedupeSettings } from '../../shared/config/index.ts';
+import type { FlushOptions } from '../../shared/devo/sender.ts';
 import type { PersistedFilter } from '../../shared/state/index.ts';
 import { memoryBlobStore } from '../support/memory-blob-store.ts';
 import { lineSink } from '../support/line-sink.ts';
@@ -29,14 +30,14 @@ function harness(options: { devoDown?: boolean } = {}) {
   const events: string[] = [];
   const hooks = {
     onLine: (_tag: string, message: string): unknown => events.push(`send ${message}`),
-    flush: async (): Promise<void> => {
+    flush: async (_options: FlushOptions): Promise<void> => {
       if (options.devoDown === true) throw new Error('Devo unreachable');
       events.push('confirm');
     },
   };
   const sink: EventSink = lineSink(
     (tag, message) => hooks.onLine(tag, message),
-    () => hooks.flush(),
+    (flushOptions) => hooks.flush(flushOptions),
   );
   // Journal and generation blobs are reported under the state's own name.
   const blobs = memoryBlobStore((what) => events.push(what.replace(/\.[0-9a-f]{8}\..*$/, '')));
@@ -159,5 +160,58 @@ describe('delivery pipeline', () => {
     assert.equal(h.stats.eventsSent, 200);
     assert.ok(queuedWhileFlushing > 20, `fetching went on during deliveries (${queuedWhileFlushing} queued meanwhile)`);
     for (let i = 0; i < 200; i++) assert.equal(journaled.has(`event-${i}`), true);
+  });
+
+  it('writes the next delivery while one is confirmed, with never more than two sent and unsaved', async () => {
+    const h = harness();
+    const pipeline = new DeliveryPipeline({
+      sink: h.sink,
+      blobs: h.blobs,
+      filter: h.filter,
+      stats: h.stats,
+      spillBytes: 30,
+    });
+    // Each delivery's events, as it was written; saved once every one of them is journaled.
+    const deliveries: string[][] = [];
+    let onTheWire: string[] = [];
+    let confirming = 0;
+    let mostUnsaved = 0;
+    let writtenWhileConfirming = 0;
+    const journaled = DedupeFilter.create(h.filter.settings, h.filter.filter.seed);
+    const unsaved = (): number => deliveries.filter((d) => d.some((m) => !journaled.has(m))).length;
+    h.hooks.onLine = (_tag, message) => onTheWire.push(message);
+    h.hooks.flush = async ({ onWritten }) => {
+      deliveries.push(onTheWire);
+      onTheWire = [];
+      mostUnsaved = Math.max(mostUnsaved, unsaved());
+      if (confirming > 0) writtenWhileConfirming += 1;
+      onWritten?.();
+      confirming += 1;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      confirming -= 1;
+    };
+    const { append } = h.blobs;
+    h.blobs.append = async (name, data, at) => {
+      await new Promise((resolve) => setTimeout(resolve, 3));
+      journaled.replay(data);
+      return append(name, data, at);
+    };
+    const intake = pipeline.intake((m: string) => {
+      if (pipeline.filter.addIfNew(m)) pipeline.add('t', m);
+    });
+    await pipeline.run(async () => {
+      const reader = async (from: number): Promise<void> => {
+        for (let i = from; i < 200; i += 4) {
+          await intake(`event-${i}`);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      };
+      await Promise.all([0, 1, 2, 3].map(reader));
+    }, h.progress);
+    assert.equal(h.stats.eventsSent, 200);
+    assert.equal(unsaved(), 0);
+    assert.ok(writtenWhileConfirming > 3, `deliveries overlapped (${writtenWhileConfirming} written during a confirm)`);
+    assert.ok(mostUnsaved <= 2, `${mostUnsaved} deliveries were sent and unsaved at once`);
+    assert.equal(mostUnsaved, 2);
   });
 });

@@ -1,13 +1,15 @@
 import { DEFAULT_MAX_EVENT_BYTES } from '../../shared/devo/event-cap.ts';
+import type { FlushOptions } from '../../shared/devo/sender.ts';
 import type { EventSink } from '../../shared/pipeline/index.ts';
 
 /**
  * A sink that reads back the lines a batch carries instead of sending them: each line's tag and message go to
- * `onLine`, then `flush` stands for Devo's confirmation. Its prefix is only the tag and a space.
+ * `onLine`, then `flush` stands for Devo's confirmation (and calls `onWritten` when it stands for the writing too).
+ * Its prefix is only the tag and a space.
  */
 export function lineSink(
   onLine: (tag: string, message: string) => void,
-  flush: () => Promise<void> = async () => {},
+  flush: (options: FlushOptions) => Promise<void> = async () => {},
 ): EventSink {
   return {
     chunkBytes: 64 * 1024,
@@ -21,6 +23,6 @@ export function lineSink(
         }
       }
     },
-    flush: () => flush(),
+    flush: (options = {}) => flush(options),
   };
 }
