@@ -1,15 +1,12 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { LineBatcher } from './batcher.ts';
-import { ConnectionKeeper } from './connection-keeper.ts';
-import type { DevoConnection } from './connection.ts';
 import { DevoError } from './errors.ts';
 import type { FramedBatch } from './framed-lines.ts';
 import { escapeLineBreaks, framePrefix, hasLineBreak, validateDevoTag } from './framing.ts';
 import { resolveDevoOptions, type DevoSenderOptions, type ResolvedDevoOptions } from './options.ts';
-import { RetainedChunks } from './retained.ts';
-import { classifySocketError } from './socket-errors.ts';
 import { newCounters, snapshotStats, type DevoSenderStats, type DevoTagStats } from './stats.ts';
 import { buildDevoTarget, securityLevelWarning } from './tls-context.ts';
+import { finalError, Wire } from './wire.ts';
 import type { DevoConnectionEvent } from '../telemetry/traces.ts';
 
 /** Observers of the sender, for debug traces and warnings; the sender itself never logs. */
@@ -49,16 +46,9 @@ export class DevoSender {
   readonly #o: ResolvedDevoOptions;
   readonly #gzip: boolean;
   readonly #tags = new Map<string, TagEntry>();
-  readonly #retained = new RetainedChunks();
   readonly #s = newCounters();
   readonly #lines: LineBatcher;
-  readonly #connections: ConnectionKeeper;
-  #queue: Promise<unknown> = Promise.resolve();
-  /** The connection written last, and the chunk index it started carrying at. */
-  #carrier: DevoConnection | null = null;
-  #connectionStart = 0;
-  /** The last flush's confirmation (never rejecting): the next flush applies its own only after it. */
-  #confirming: Promise<void> = Promise.resolve();
+  readonly #wire: Wire;
   #pumpScheduled = false;
   #flushesWaiting = 0;
   #wakePump: AbortController | null = null;
@@ -66,38 +56,39 @@ export class DevoSender {
   #readyWaiters: Array<{ resolve: () => void; reject: (err: DevoError) => void }> = [];
   #closing: Promise<void> | null = null;
   #released = false;
-  readonly #hooks: DevoSenderHooks;
 
   /** Throws `DEVO_OPTIONS_INVALID`, `DEVO_TLS_MISSING_CREDENTIALS` or `DEVO_TLS_BAD_CREDENTIALS` synchronously. */
   constructor(options: DevoSenderOptions, hooks: DevoSenderHooks = {}) {
-    this.#hooks = hooks;
     this.#o = resolveDevoOptions(options);
     const target = buildDevoTarget(this.#o);
     const warning = this.#o.tls ? securityLevelWarning(this.#o.tlsSecurityLevel) : undefined;
     if (warning !== undefined) hooks.onWarning?.(warning);
     this.endpoint = target.endpoint;
-    this.#connections = new ConnectionKeeper({
+    this.#wire = new Wire({
       target,
       timeouts: this.#o,
       idleReconnectMs: this.#o.idleReconnectMs,
       maxConnectionAgeMs: this.#o.maxConnectionAgeMs,
+      retryAttempts: this.#o.retryAttempts,
+      retryBaseDelayMs: this.#o.retryBaseDelayMs,
       counters: this.#s,
       onConnection: hooks.onConnection,
+      onWrite: () => this.#notifyReady(),
     });
     this.#gzip = this.#o.compression === 'gzip';
     this.#lines = new LineBatcher(this.#o, this.#s, (chunk) => {
-      this.#retained.push(chunk);
+      this.#wire.push(chunk);
       this.#schedulePump();
     });
   }
 
   /** Bytes handed to the sender and not yet confirmed (wire bytes retained + buffered lines, uncompressed). */
   get pendingBytes(): number {
-    return this.#retained.bytes + this.#lines.bytes;
+    return this.#wire.bytes + this.#lines.bytes;
   }
 
   get pendingLines(): number {
-    return this.#retained.lines + this.#lines.lines;
+    return this.#wire.lines + this.#lines.lines;
   }
 
   /** The error that stopped the background writer, until a flush succeeds. */
@@ -148,7 +139,7 @@ export class DevoSender {
       entry.events += counts.events;
       entry.bytes += counts.bytes;
     }
-    for (const chunk of batch.chunks) this.#retained.push(this.#lines.wireChunk(chunk));
+    for (const chunk of batch.chunks) this.#wire.push(this.#lines.wireChunk(chunk));
     this.#schedulePump();
   }
 
@@ -175,7 +166,7 @@ export class DevoSender {
     this.#closing ??= this.#flush({}).finally(() => {
       this.#released = true;
       this.#lines.stop();
-      this.#connections.release();
+      this.#wire.release();
       for (const w of this.#readyWaiters.splice(0)) w.resolve();
     });
     return this.#closing;
@@ -195,20 +186,13 @@ export class DevoSender {
   }
 
   #unwrittenBytes(): number {
-    return this.#retained.unwrittenBytes + this.#lines.bytes;
+    return this.#wire.unwrittenBytes + this.#lines.bytes;
   }
 
   #schedulePump(): void {
     if (this.#pumpScheduled || this.#failure !== null || this.#released) return;
     this.#pumpScheduled = true;
-    setImmediate(() => void this.#enqueue(() => this.#pump()));
-  }
-
-  /** Runs connection work one operation at a time, in call order. */
-  #enqueue<T>(op: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(op);
-    this.#queue = run.catch(() => undefined);
-    return run;
+    setImmediate(() => void this.#wire.enqueue(() => this.#pump()));
   }
 
   /** Background writer: writes whatever is ready; steps aside as soon as a flush waits. */
@@ -218,19 +202,19 @@ export class DevoSender {
     let attempts = 0;
     try {
       while (this.#flushesWaiting === 0 && !this.#released && this.#failure === null) {
-        if (!this.#retained.hasUnwritten) this.#lines.cutWhenIdle();
-        if (!this.#retained.hasUnwritten) break;
+        if (!this.#wire.hasUnwritten) this.#lines.cutWhenIdle();
+        if (!this.#wire.hasUnwritten) break;
         try {
-          await this.#writeUpTo(await this.#connection(), Infinity);
+          await this.#wire.writeAll();
           attempts = 0;
         } catch (err) {
-          const e = this.#afterFailure(err);
+          const e = this.#wire.failed(err);
           attempts++;
           if (!e.retriable || attempts >= this.#o.retryAttempts) return this.#stop(finalError(e, attempts));
           // Unreferenced: a background retry alone must not keep the process alive. A flush cuts the wait short
           // (it must not sit behind an unreferenced timer) and takes over with its own referenced retries.
           this.#wakePump = new AbortController();
-          await delay(this.#backoff(attempts), undefined, { ref: false, signal: this.#wakePump.signal }).catch(
+          await delay(this.#wire.backoff(attempts), undefined, { ref: false, signal: this.#wakePump.signal }).catch(
             () => undefined,
           );
           this.#wakePump = null;
@@ -247,11 +231,9 @@ export class DevoSender {
     this.#flushesWaiting++;
     this.#wakePump?.abort();
     this.#lines.cut();
-    const target = this.#retained.end;
-    const confirmed = this.#deliverUpTo(target, this.#confirming, more, onWritten);
-    this.#confirming = confirmed.catch(() => undefined);
+    this.#failure = null;
     try {
-      await confirmed;
+      await this.#wire.deliver(this.#wire.end, more, onWritten);
       this.#s.flushes++;
     } catch (err) {
       // The writer stays stopped until the caller flushes again: no hidden retries after a reported failure.
@@ -264,180 +246,13 @@ export class DevoSender {
     }
   }
 
-  /**
-   * Delivers every chunk before absolute index `target` in two stages. The writing, one flush at a time, ends with the
-   * connection detached, so the next flush writes on a connection of its own while this one is confirmed: Devo keeps
-   * receiving instead of idling through every close. Confirmations are applied in flush order, and a flush drops its
-   * chunks only once everything before them is confirmed too. Any failure falls back to writing everything still
-   * unconfirmed again on one connection, with retries (`#flushOp`): a chunk may be sent twice, never dropped unsent.
-   */
-  async #deliverUpTo(
-    target: number,
-    ahead: Promise<void>,
-    more: (() => boolean) | undefined,
-    onWritten: (() => void) | undefined,
-  ): Promise<void> {
-    const written = await this.#enqueue(() => this.#writeStage(target, more));
-    onWritten?.();
-    let failure: unknown;
-    if (written !== undefined) await written.conn.confirm().catch((err: unknown) => (failure = err));
-    await ahead;
-    const start = written?.start ?? target;
-    if (failure === undefined && this.#retained.base >= start) {
-      if (target > this.#retained.base) this.#confirmed(target);
-      return;
-    }
-    // Our confirmation failed, or one before it: what it carried is unconfirmed, and so is what we wrote after it.
-    await this.#enqueue(async () => {
-      let attempts = 0;
-      if (failure !== undefined) {
-        const e = this.#afterFailure(failure);
-        attempts = 1;
-        if (!e.retriable || attempts >= this.#o.retryAttempts) throw finalError(e, attempts);
-        await delay(this.#backoff(attempts));
-      } else this.#rewind();
-      await this.#flushOp(target, more, attempts);
-    });
-  }
-
-  /**
-   * Writes the chunks up to `target` that no connection carries yet and detaches the connection, for `#deliverUpTo`
-   * to confirm; undefined when there was nothing to write, or when a failure made it deliver and confirm everything up
-   * to `target` the classic way.
-   */
-  async #writeStage(
-    target: number,
-    more: (() => boolean) | undefined,
-  ): Promise<{ conn: DevoConnection; start: number } | undefined> {
-    this.#failure = null;
-    // Everything is written already, on connections flushes before this one confirm.
-    if (target <= this.#retained.position && !this.#connections.hasCurrent) return undefined;
-    try {
-      const conn = await this.#connection();
-      if (target <= this.#retained.base) return undefined; // replacing an idle connection confirmed it all
-      const start = this.#connectionStart;
-      await this.#writeUpTo(conn, target);
-      this.#connections.detach();
-      // Asked once the data is written: by then the caller knows whether more is on its way.
-      if (more?.() === true) this.#connections.openSpare();
-      return { conn, start };
-    } catch (err) {
-      const e = this.#afterFailure(err);
-      if (!e.retriable || this.#o.retryAttempts <= 1) throw finalError(e, 1);
-      await delay(this.#backoff(1));
-      await this.#flushOp(target, more, 1);
-      return undefined;
-    }
-  }
-
-  /** Writes and confirms every chunk before absolute index `target`, retrying on new connections. */
-  async #flushOp(target: number, more: (() => boolean) | undefined, failedAttempts = 0): Promise<void> {
-    this.#failure = null;
-    let attempts = failedAttempts;
-    while (target > this.#retained.base) {
-      try {
-        const conn = await this.#connection();
-        if (target <= this.#retained.base) return; // replacing an idle connection confirmed it all
-        await this.#writeUpTo(conn, target);
-        this.#connections.detach();
-        // Asked once the data is written: by then the caller knows whether more is on its way.
-        if (more?.() === true) this.#connections.openSpare();
-        await conn.confirm();
-        this.#confirmed(this.#retained.position);
-      } catch (err) {
-        const e = this.#afterFailure(err);
-        attempts++;
-        if (!e.retriable || attempts >= this.#o.retryAttempts) throw finalError(e, attempts);
-        await delay(this.#backoff(attempts));
-      }
-    }
-  }
-
-  /** Writes retained chunks on `conn` up to absolute index `end` (Infinity: all, including ones added meanwhile). */
-  async #writeUpTo(conn: DevoConnection, end: number): Promise<void> {
-    while (this.#retained.position < end) {
-      const next = this.#retained.next();
-      if (next === undefined) return;
-      const pending = conn.write(next.chunk.data);
-      this.#s.wireBytes += next.chunk.data.length;
-      if (next.resend) {
-        this.#s.resentBytes += next.chunk.data.length;
-        this.#s.resentLines += next.chunk.lines;
-      }
-      if (pending) await pending;
-      if (this.#readyWaiters.length > 0) this.#notifyReady();
-    }
-  }
-
-  /**
-   * The connection to write on; one replaced for being idle or old first has what it carried confirmed. Notes where a
-   * connection not seen before starts carrying chunks (`#connectionStart`).
-   */
-  async #connection(): Promise<DevoConnection> {
-    const conn = await this.#connections.get(async (old) => {
-      if (!old.alive) this.#rewind();
-      else if (this.#retained.writtenCount === 0) old.release();
-      else {
-        // Confirm what the old connection carried rather than resend it.
-        try {
-          await old.confirm();
-          this.#confirmed(this.#retained.position);
-        } catch {
-          this.#rewind();
-        }
-      }
-    });
-    if (conn !== this.#carrier) {
-      this.#carrier = conn;
-      this.#connectionStart = this.#retained.position;
-    }
-    return conn;
-  }
-
-  /** Everything unconfirmed is to be written again, from whichever connection writes next. */
-  #rewind(): void {
-    this.#retained.rewind();
-    this.#carrier = null;
-  }
-
-  /** A connection that carried every unconfirmed chunk before absolute index `end` was confirmed. */
-  #confirmed(end: number): void {
-    const { bytes, lines } = this.#retained.confirmUpTo(end);
-    this.#s.confirmedBytes += bytes;
-    this.#s.confirmedLines += lines;
-    this.#hooks.onConnection?.({ kind: 'confirm', lines, bytes });
-  }
-
-  #afterFailure(err: unknown): DevoError {
-    this.#s.failures++;
-    this.#connections.fail();
-    this.#rewind();
-    return classifySocketError(err, 'write', this.endpoint);
-  }
-
   #stop(err: DevoError): void {
     this.#failure = err;
     for (const w of this.#readyWaiters.splice(0)) w.reject(err);
-  }
-
-  #backoff(attempt: number): number {
-    return this.#o.retryBaseDelayMs * 2 ** (attempt - 1);
   }
 
   #notifyReady(): void {
     if (this.#readyWaiters.length === 0 || this.#unwrittenBytes() > this.#o.highWaterBytes / 2) return;
     for (const w of this.#readyWaiters.splice(0)) w.resolve();
   }
-}
-
-/** The error a caller sees after retries: the failing step's code, with the attempt count in the message. */
-function finalError(e: DevoError, attempts: number): DevoError {
-  return new DevoError(e.code, `Devo delivery failed after ${attempts} attempt(s): ${e.message}`, {
-    step: e.step,
-    retriable: e.retriable,
-    osCode: e.osCode,
-    endpoint: e.endpoint,
-    attempts,
-    cause: e,
-  });
 }

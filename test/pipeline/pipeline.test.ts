@@ -47,6 +47,27 @@ function harness(options: { devoDown?: boolean } = {}) {
   return { events, sink, hooks, blobs, stats, filter, progress };
 }
 
+/** A pipeline over the harness that delivers every couple of events. */
+const smallBatches = (h: ReturnType<typeof harness>): DeliveryPipeline =>
+  new DeliveryPipeline({ sink: h.sink, blobs: h.blobs, filter: h.filter, stats: h.stats, spillBytes: 30 });
+
+/** Runs four readers that queue event-0 … event-199 between them, yielding after each one, as blob fetches do. */
+function queueEvents(
+  pipeline: DeliveryPipeline,
+  intake: (m: string) => unknown,
+  progress: () => () => Promise<void>,
+): Promise<void> {
+  return pipeline.run(async () => {
+    const reader = async (from: number): Promise<void> => {
+      for (let i = from; i < 200; i += 4) {
+        await intake(`event-${i}`);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+    await Promise.all([0, 1, 2, 3].map(reader));
+  }, progress);
+}
+
 describe('delivery pipeline', () => {
   it('confirms with Devo, then saves the filter, then the progress; lag and sent count only once confirmed', async () => {
     const h = harness();
@@ -114,13 +135,7 @@ describe('delivery pipeline', () => {
 
   it('queues the next batch while one is delivered, and writes only digests of events Devo confirmed', async () => {
     const h = harness();
-    const pipeline = new DeliveryPipeline({
-      sink: h.sink,
-      blobs: h.blobs,
-      filter: h.filter,
-      stats: h.stats,
-      spillBytes: 30,
-    });
+    const pipeline = smallBatches(h);
     const confirmed = new Set<string>();
     const onTheWire: string[] = [];
     let flushing = false;
@@ -147,15 +162,7 @@ describe('delivery pipeline', () => {
       if (flushing) queuedWhileFlushing += 1;
       if (pipeline.filter.addIfNew(m)) pipeline.add('t', m);
     });
-    await pipeline.run(async () => {
-      const reader = async (from: number): Promise<void> => {
-        for (let i = from; i < 200; i += 4) {
-          await intake(`event-${i}`);
-          await new Promise((resolve) => setImmediate(resolve));
-        }
-      };
-      await Promise.all([0, 1, 2, 3].map(reader));
-    }, h.progress);
+    await queueEvents(pipeline, intake, h.progress);
     assert.equal(confirmed.size, 200);
     assert.equal(h.stats.eventsSent, 200);
     assert.ok(queuedWhileFlushing > 20, `fetching went on during deliveries (${queuedWhileFlushing} queued meanwhile)`);
@@ -164,13 +171,7 @@ describe('delivery pipeline', () => {
 
   it('writes the next delivery while one is confirmed, with never more than two sent and unsaved', async () => {
     const h = harness();
-    const pipeline = new DeliveryPipeline({
-      sink: h.sink,
-      blobs: h.blobs,
-      filter: h.filter,
-      stats: h.stats,
-      spillBytes: 30,
-    });
+    const pipeline = smallBatches(h);
     // Each delivery's events, as it was written; saved once every one of them is journaled.
     const deliveries: string[][] = [];
     let onTheWire: string[] = [];
@@ -199,15 +200,7 @@ describe('delivery pipeline', () => {
     const intake = pipeline.intake((m: string) => {
       if (pipeline.filter.addIfNew(m)) pipeline.add('t', m);
     });
-    await pipeline.run(async () => {
-      const reader = async (from: number): Promise<void> => {
-        for (let i = from; i < 200; i += 4) {
-          await intake(`event-${i}`);
-          await new Promise((resolve) => setImmediate(resolve));
-        }
-      };
-      await Promise.all([0, 1, 2, 3].map(reader));
-    }, h.progress);
+    await queueEvents(pipeline, intake, h.progress);
     assert.equal(h.stats.eventsSent, 200);
     assert.equal(unsaved(), 0);
     assert.ok(writtenWhileConfirming > 3, `deliveries overlapped (${writtenWhileConfirming} written during a confirm)`);

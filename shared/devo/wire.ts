@@ -1,0 +1,270 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { ConnectionKeeper } from './connection-keeper.ts';
+import type { ConnectionTimeouts, DevoConnection } from './connection.ts';
+import { DevoError } from './errors.ts';
+import { RetainedChunks, type Chunk } from './retained.ts';
+import { classifySocketError } from './socket-errors.ts';
+import type { DevoCounters } from './stats.ts';
+import type { DevoTarget } from './tls-context.ts';
+import type { DevoConnectionEvent } from '../telemetry/traces.ts';
+
+export interface WireOptions {
+  target: DevoTarget;
+  timeouts: ConnectionTimeouts;
+  idleReconnectMs: number;
+  maxConnectionAgeMs: number;
+  retryAttempts: number;
+  retryBaseDelayMs: number;
+  counters: DevoCounters;
+  onConnection?: ((event: DevoConnectionEvent) => void) | undefined;
+  /** After every chunk written, so the sender can wake callers waiting for room. */
+  onWrite: () => void;
+}
+
+/**
+ * The sender's bytes on their way to Devo: every chunk handed over and not yet confirmed, the connections that carry
+ * them (ConnectionKeeper), and the one queue in which all writing happens, in order. The sender decides when to
+ * write (its background writer, or a flush); this decides on which connection, and when a chunk may be dropped:
+ * only once a connection that carried it was confirmed.
+ */
+export class Wire {
+  readonly endpoint: string;
+  readonly #o: WireOptions;
+  readonly #s: DevoCounters;
+  readonly #retained = new RetainedChunks();
+  readonly #connections: ConnectionKeeper;
+  readonly #onConnection: WireOptions['onConnection'];
+  readonly #onWrite: () => void;
+  #queue: Promise<unknown> = Promise.resolve();
+  /** The connection written last, and the chunk index it started carrying at. */
+  #carrier: DevoConnection | null = null;
+  #connectionStart = 0;
+  /** The last delivery's confirmation (never rejecting): the next one applies its own only after it. */
+  #confirming: Promise<void> = Promise.resolve();
+
+  constructor(options: WireOptions) {
+    this.#o = options;
+    this.#s = options.counters;
+    this.endpoint = options.target.endpoint;
+    this.#onConnection = options.onConnection;
+    this.#onWrite = options.onWrite;
+    this.#connections = new ConnectionKeeper(options);
+  }
+
+  /** Hands a chunk over, behind every one before it. */
+  push(chunk: Chunk): void {
+    this.#retained.push(chunk);
+  }
+
+  /** Wire bytes and lines handed over and not yet confirmed. */
+  get bytes(): number {
+    return this.#retained.bytes;
+  }
+
+  get lines(): number {
+    return this.#retained.lines;
+  }
+
+  get unwrittenBytes(): number {
+    return this.#retained.unwrittenBytes;
+  }
+
+  get hasUnwritten(): boolean {
+    return this.#retained.hasUnwritten;
+  }
+
+  /** Absolute index just past the last chunk handed over: a delivery up to here covers everything so far. */
+  get end(): number {
+    return this.#retained.end;
+  }
+
+  /** Writes every chunk handed over on the current connection (the background writer's step); run it in `enqueue`. */
+  async writeAll(): Promise<void> {
+    await this.#writeUpTo(await this.#connection(), Infinity);
+  }
+
+  /** Ends the connections, which carry nothing unconfirmed. */
+  release(): void {
+    this.#connections.release();
+  }
+
+  /**
+   * Delivers every chunk before absolute index `target` in two stages. The writing, one flush at a time, ends with the
+   * connection detached, so the next flush writes on a connection of its own while this one is confirmed: Devo keeps
+   * receiving instead of idling through every close. Confirmations are applied in flush order, and a flush drops its
+   * chunks only once everything before them is confirmed too. Any failure falls back to writing everything still
+   * unconfirmed again on one connection, with retries (`#flushOp`): a chunk may be sent twice, never dropped unsent.
+   */
+  deliver(target: number, more?: () => boolean, onWritten?: () => void): Promise<void> {
+    const confirmed = this.#deliverAfter(this.#confirming, target, more, onWritten);
+    this.#confirming = confirmed.catch(() => undefined);
+    return confirmed;
+  }
+
+  async #deliverAfter(
+    ahead: Promise<void>,
+    target: number,
+    more: (() => boolean) | undefined,
+    onWritten: (() => void) | undefined,
+  ): Promise<void> {
+    const written = await this.enqueue(() => this.#writeStage(target, more));
+    onWritten?.();
+    let failure: unknown;
+    if (written !== undefined) await written.conn.confirm().catch((err: unknown) => (failure = err));
+    await ahead;
+    const start = written?.start ?? target;
+    if (failure === undefined && this.#retained.base >= start) {
+      if (target > this.#retained.base) this.#confirmed(target);
+      return;
+    }
+    // Our confirmation failed, or one before it: what it carried is unconfirmed, and so is what we wrote after it.
+    await this.enqueue(async () => {
+      let attempts = 0;
+      if (failure !== undefined) {
+        const e = this.failed(failure);
+        attempts = 1;
+        if (!e.retriable || attempts >= this.#o.retryAttempts) throw finalError(e, attempts);
+        await delay(this.backoff(attempts));
+      } else this.#rewind();
+      await this.#flushOp(target, more, attempts);
+    });
+  }
+
+  /**
+   * Writes the chunks up to `target` that no connection carries yet and detaches the connection, for `deliver` to
+   * confirm; undefined when there was nothing to write, or when a failure made it deliver and confirm everything up
+   * to `target` the classic way.
+   */
+  async #writeStage(
+    target: number,
+    more: (() => boolean) | undefined,
+  ): Promise<{ conn: DevoConnection; start: number } | undefined> {
+    // Everything is written already, on connections flushes before this one confirm.
+    if (target <= this.#retained.position && !this.#connections.hasCurrent) return undefined;
+    try {
+      const conn = await this.#connection();
+      if (target <= this.#retained.base) return undefined; // replacing an idle connection confirmed it all
+      const start = this.#connectionStart;
+      await this.#writeUpTo(conn, target);
+      this.#connections.detach();
+      // Asked once the data is written: by then the caller knows whether more is on its way.
+      if (more?.() === true) this.#connections.openSpare();
+      return { conn, start };
+    } catch (err) {
+      const e = this.failed(err);
+      if (!e.retriable || this.#o.retryAttempts <= 1) throw finalError(e, 1);
+      await delay(this.backoff(1));
+      await this.#flushOp(target, more, 1);
+      return undefined;
+    }
+  }
+
+  /** Writes and confirms every chunk before absolute index `target`, retrying on new connections. */
+  async #flushOp(target: number, more: (() => boolean) | undefined, failedAttempts = 0): Promise<void> {
+    let attempts = failedAttempts;
+    while (target > this.#retained.base) {
+      try {
+        const conn = await this.#connection();
+        if (target <= this.#retained.base) return; // replacing an idle connection confirmed it all
+        await this.#writeUpTo(conn, target);
+        this.#connections.detach();
+        // Asked once the data is written: by then the caller knows whether more is on its way.
+        if (more?.() === true) this.#connections.openSpare();
+        await conn.confirm();
+        this.#confirmed(this.#retained.position);
+      } catch (err) {
+        const e = this.failed(err);
+        attempts++;
+        if (!e.retriable || attempts >= this.#o.retryAttempts) throw finalError(e, attempts);
+        await delay(this.backoff(attempts));
+      }
+    }
+  }
+
+  /** Writes retained chunks on `conn` up to absolute index `end` (Infinity: all, including ones added meanwhile). */
+  async #writeUpTo(conn: DevoConnection, end: number): Promise<void> {
+    while (this.#retained.position < end) {
+      const next = this.#retained.next();
+      if (next === undefined) return;
+      const pending = conn.write(next.chunk.data);
+      this.#s.wireBytes += next.chunk.data.length;
+      if (next.resend) {
+        this.#s.resentBytes += next.chunk.data.length;
+        this.#s.resentLines += next.chunk.lines;
+      }
+      if (pending) await pending;
+      this.#onWrite();
+    }
+  }
+
+  /**
+   * The connection to write on; one replaced for being idle or old first has what it carried confirmed. Notes where a
+   * connection not seen before starts carrying chunks (`#connectionStart`).
+   */
+  async #connection(): Promise<DevoConnection> {
+    const conn = await this.#connections.get(async (old) => {
+      if (!old.alive) this.#rewind();
+      else if (this.#retained.writtenCount === 0) old.release();
+      else {
+        // Confirm what the old connection carried rather than resend it.
+        try {
+          await old.confirm();
+          this.#confirmed(this.#retained.position);
+        } catch {
+          this.#rewind();
+        }
+      }
+    });
+    if (conn !== this.#carrier) {
+      this.#carrier = conn;
+      this.#connectionStart = this.#retained.position;
+    }
+    return conn;
+  }
+
+  /** Everything unconfirmed is to be written again, from whichever connection writes next. */
+  #rewind(): void {
+    this.#retained.rewind();
+    this.#carrier = null;
+  }
+
+  /** A connection that carried every unconfirmed chunk before absolute index `end` was confirmed. */
+  #confirmed(end: number): void {
+    const { bytes, lines } = this.#retained.confirmUpTo(end);
+    this.#s.confirmedBytes += bytes;
+    this.#s.confirmedLines += lines;
+    this.#onConnection?.({ kind: 'confirm', lines, bytes });
+  }
+
+  /** After a failed write or confirmation: drops the connections, rewinds, and says what failed. */
+  failed(err: unknown): DevoError {
+    this.#s.failures++;
+    this.#connections.fail();
+    this.#rewind();
+    return classifySocketError(err, 'write', this.endpoint);
+  }
+
+  /** The wait before retry `attempt` (1-based): doubles from `retryBaseDelayMs`. */
+  backoff(attempt: number): number {
+    return this.#o.retryBaseDelayMs * 2 ** (attempt - 1);
+  }
+
+  /** Runs connection work one operation at a time, in call order. */
+  enqueue<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(op);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** The error a caller sees after retries: the failing step's code, with the attempt count in the message. */
+export function finalError(e: DevoError, attempts: number): DevoError {
+  return new DevoError(e.code, `Devo delivery failed after ${attempts} attempt(s): ${e.message}`, {
+    step: e.step,
+    retriable: e.retriable,
+    osCode: e.osCode,
+    endpoint: e.endpoint,
+    attempts,
+    cause: e,
+  });
+}
