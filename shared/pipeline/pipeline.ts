@@ -56,7 +56,7 @@ export class DeliveryPipeline {
   readonly #o: PipelineOptions;
   readonly #outbox: Outbox;
   readonly #spillBytes: number;
-  /** The last delivery started, to its last write: the next one saves after it. */
+  /** The last delivery started, until its last state write: the next one saves after it. */
   #tail: Promise<void> = Promise.resolve();
   /** The delivery before it: the next one writes only once this one is saved. */
   #tailBefore: Promise<void> = Promise.resolve();
