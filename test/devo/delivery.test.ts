@@ -92,6 +92,40 @@ describe('Devo delivery and connection lifecycle', () => {
     assert.equal(sender.pendingBytes, 0);
   });
 
+  it('loses nothing when overlapping flushes meet resets mid-stream and at half-close, in bursts', async () => {
+    const r = await receiverWith({
+      faults: { resetEvery: 3, dropAfterBytes: 20_000, dropConnections: 0, dropDelayMs: 50, resetEveryAtHalfClose: 4 },
+    });
+    const sender = senderFor(r);
+    const tag = 'my.app.test.burst';
+    const total = 6_000;
+    let sent = 0;
+    const flushes: Promise<void>[] = [];
+    // Each flush hands over the next 300 lines as soon as the one before is written: always one confirming.
+    await new Promise<void>((resolve, reject) => {
+      const next = (): void => {
+        if (sent >= total) return resolve();
+        for (const end = sent + 300; sent < end; sent++)
+          sender.send(tag, JSON.stringify({ i: sent, pad: 'p'.repeat(100) }));
+        flushes.push(sender.flush({ more: () => sent < total, onWritten: next }).catch((err: unknown) => reject(err)));
+      };
+      next();
+    });
+    await Promise.all(flushes);
+    await sender.flush();
+    assertComplete(r, tag, total);
+    const resets = r.rawConnections.filter((c) => c.dropped);
+    assert.ok(resets.length >= 5, `${resets.length} connections reset`);
+    assert.ok(
+      resets.some((c) => c.endedByClient),
+      'some were reset at their half-close, after carrying everything',
+    );
+    const stats = sender.stats();
+    assert.equal(stats.confirmedLines, total);
+    assert.ok(stats.resentLines > 0);
+    assert.equal(sender.pendingBytes, 0);
+  });
+
   // The receiver holds the shared thread past the sender's TLS settle wait, then resets: the sender's next step is its
   // half-close, written onto the reset connection before it reads its socket again. Node reports no error for that
   // write, and the socket then reads as a plain end of stream, with no close_notify from the server. The settle wait

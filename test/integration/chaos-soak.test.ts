@@ -1,7 +1,8 @@
 /**
  * A bad day, compressed: at least a fifth of all API request attempts fail the way real services fail (throttling, 5xx,
- * resets, stalls, bodies cut short or not JSON), the Devo endpoint resets every third connection, and `npm run
- * collect` is SIGKILLed at random moments. Every Management function and messageTrace runs through 30 rounds of
+ * resets, stalls, bodies cut short or not JSON), the Devo endpoint resets every third connection mid-stream and every
+ * fourth at its close (everything arrived, the confirmation did not), and `npm run collect` is SIGKILLed at random
+ * moments. Every Management function and messageTrace runs through 30 rounds of
  * it, then clean rounds. Every unique record must arrive, and a record may arrive twice only when its first copy
  * went over a connection that was reset or that belonged to a killed process.
  */
@@ -125,7 +126,12 @@ function publish(stack: LocalStack, name: string, random: () => number): void {
 
 describe('chaos soak', () => {
   it('delivers every record through faults, receiver resets and kills, with only explained duplicates', async (t) => {
-    const receiverFaults: DevoReceiverFaults = { resetEvery: 3, dropAfterBytes: 3000, dropConnections: 0 };
+    const receiverFaults: DevoReceiverFaults = {
+      resetEvery: 3,
+      dropAfterBytes: 3000,
+      dropConnections: 0,
+      resetEveryAtHalfClose: 4,
+    };
     const options = {
       simulator: { faultSeed: 8, messageTrace: { graphThrottle: { limit: Infinity } } },
       receiver: { faults: receiverFaults },
@@ -175,6 +181,7 @@ describe('chaos soak', () => {
       stack.simulator.faults.clear();
       receiverFaults.resetEvery = undefined;
       receiverFaults.dropAfterBytes = undefined;
+      receiverFaults.resetEveryAtHalfClose = undefined;
       await new Promise((resolve) => setTimeout(resolve, (DELAY_SECONDS + 1) * 1000));
       const cleanEnv = testEnv(stack, { MESSAGE_TRACE_DELAY_SECONDS: String(DELAY_SECONDS) });
       for (let clean = 0; clean < 2; clean += 1) {

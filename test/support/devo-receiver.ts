@@ -84,6 +84,11 @@ export interface DevoReceiverFaults {
    */
   holdBeforeDropMs?: number;
   /**
+   * Instead, discard what follows and reset only this long after (a timer; the thread stays free), as a path that
+   * dies quietly: the client learns of the loss late, when later connections may already be confirmed.
+   */
+  dropDelayMs?: number;
+  /**
    * Also reset every Nth connection (N, 2N, 3N… in accept order, so the pattern is the same on every run): after
    * `dropAfterBytes` bytes when that is set, otherwise as soon as it is accepted, before reading anything.
    */
@@ -95,6 +100,8 @@ export interface DevoReceiverFaults {
    * the client cannot know it and must send them again.
    */
   resetAtHalfClose?: number;
+  /** Also reset every Nth connection (in accept order) that way, when the client half-closes. */
+  resetEveryAtHalfClose?: number;
   /** Close connections idle this long, as Devo's endpoint does. */
   idleCloseMs?: number;
   /** Never read from connections, so the client's writes back up (write timeouts). */
@@ -218,8 +225,12 @@ export async function startDevoReceiver(options: DevoReceiverOptions = {}): Prom
         const until = performance.now() + (faults.holdBeforeDropMs ?? 0);
         while (performance.now() < until);
         // A reset (not a FIN) so the client cannot mistake the drop for an orderly close.
-        if (raw.destroyed) socket.destroy();
-        else raw.resetAndDestroy();
+        const reset = (): void => {
+          if (raw.destroyed) socket.destroy();
+          else raw.resetAndDestroy();
+        };
+        if (faults.dropDelayMs === undefined) reset();
+        else setTimeout(reset, faults.dropDelayMs);
         return;
       }
       accept(chunk);
@@ -227,7 +238,8 @@ export async function startDevoReceiver(options: DevoReceiverOptions = {}): Prom
     socket.on('end', () => {
       rec.endedByClient = true;
       finish();
-      if (!rec.dropped && rec.id <= (faults.resetAtHalfClose ?? 0)) {
+      const every = faults.resetEveryAtHalfClose;
+      if (!rec.dropped && (rec.id <= (faults.resetAtHalfClose ?? 0) || (every !== undefined && rec.id % every === 0))) {
         rec.dropped = true;
         raw.resetAndDestroy();
       }
