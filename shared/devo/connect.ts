@@ -107,7 +107,8 @@ export function openDevoConnection(
           );
           return;
         }
-        const peer = secure.getPeerCertificate();
+        // Decoding the certificate costs more than the rest of the step; only a caller watching the steps reads it.
+        const peer = onStep === undefined ? undefined : secure.getPeerCertificate();
         const info: ConnectionInfo = {
           ...base,
           protocol: secure.getProtocol(),

@@ -1,4 +1,4 @@
-import type { ContainerClient } from '@azure/storage-blob';
+import type { AppendBlobClient, ContainerClient } from '@azure/storage-blob';
 import type { BlobData, BlobProperties, BlobStore } from './blob-store.ts';
 import { readExactly, toBody } from './blob-store.ts';
 import { httpStatusOf, isRecordNotFound, rethrowWriteFailure, serviceErrorCode, stateError } from './errors.ts';
@@ -63,9 +63,16 @@ export function appendBlobOperations(container: ContainerClient, checkName: (nam
     }
   }
 
+  // A journal takes one append per delivery: its client is kept rather than built (URL, pipeline) each time.
+  let lastClient: { name: string; client: AppendBlobClient } | undefined;
+  const appendClient = (name: string): AppendBlobClient => {
+    if (lastClient?.name !== name) lastClient = { name, client: container.getAppendBlobClient(name) };
+    return lastClient.client;
+  };
+
   async function append(name: string, data: Uint8Array, position: number): Promise<BlobProperties> {
     checkName(name);
-    const client = container.getAppendBlobClient(name);
+    const client = appendClient(name);
     if (position === 0) {
       try {
         await client.create({ conditions: { ifNoneMatch: '*' } });
@@ -91,7 +98,7 @@ export function appendBlobOperations(container: ContainerClient, checkName: (nam
 
   /** One Append Block at `at`; a retry whose first attempt landed (same bytes already at `at`) counts as done. */
   async function appendBlock(name: string, block: Uint8Array, at: number): Promise<string> {
-    const client = container.getAppendBlobClient(name);
+    const client = appendClient(name);
     try {
       const res = await client.appendBlock(
         Buffer.from(block.buffer, block.byteOffset, block.byteLength),
