@@ -40,6 +40,7 @@ interface TagEntry extends DevoTagStats {
  * - Every byte written is retained until confirmed. `flush()` writes everything, half-closes and waits for the server
  *   to close its side; only then are the bytes dropped. Any failure before that resends everything retained on a new
  *   connection, so Devo may see duplicates but never a gap. `pendingBytes` tells a collector how much is at stake.
+ * - A flush's connection is confirmed while the next flush already writes on a connection of its own (wire.ts).
  */
 export class DevoSender {
   readonly endpoint: string;
