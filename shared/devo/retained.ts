@@ -69,11 +69,6 @@ export class RetainedChunks {
     this.writtenBytes = 0;
   }
 
-  /** The server confirmed the current connection: drop what it carried. */
-  confirmWritten(): { bytes: number; lines: number } {
-    return this.confirmUpTo(this.position);
-  }
-
   /**
    * A connection that carried every retained chunk before absolute index `end` (or the part of them not yet
    * confirmed) was confirmed: drop them. Chunks after `end`, written on a later connection, stay written.
@@ -84,11 +79,12 @@ export class RetainedChunks {
     let lines = 0;
     // After a rewind the current connection has written none of them again: only those it did count as written.
     let written = 0;
-    dropped.forEach((chunk, i) => {
+    for (let i = 0; i < dropped.length; i++) {
+      const chunk = dropped[i] as Chunk;
       bytes += chunk.data.length;
       lines += chunk.lines;
       if (i < this.#written) written += chunk.data.length;
-    });
+    }
     this.bytes -= bytes;
     this.lines -= lines;
     this.writtenBytes -= written;
