@@ -118,15 +118,9 @@ export class Wire {
       return;
     }
     // Our confirmation failed, or one before it: what it carried is unconfirmed, and so is what we wrote after it.
-    await this.enqueue(async () => {
-      let attempts = 0;
-      if (failure !== undefined) {
-        const e = this.failed(failure);
-        attempts = 1;
-        if (!e.retriable || attempts >= this.#o.retryAttempts) throw finalError(e, attempts);
-        await delay(this.backoff(attempts));
-      } else this.#rewind();
-      await this.#flushOp(target, more, attempts);
+    await this.enqueue(() => {
+      if (failure === undefined) this.#rewind();
+      return this.#flushOp(target, more, failure);
     });
   }
 
@@ -151,17 +145,17 @@ export class Wire {
       if (more?.() === true) this.#connections.openSpare();
       return { conn, start };
     } catch (err) {
-      const e = this.failed(err);
-      if (!e.retriable || this.#o.retryAttempts <= 1) throw finalError(e, 1);
-      await delay(this.backoff(1));
-      await this.#flushOp(target, more, 1);
+      await this.#flushOp(target, more, err);
       return undefined;
     }
   }
 
-  /** Writes and confirms every chunk before absolute index `target`, retrying on new connections. */
-  async #flushOp(target: number, more: (() => boolean) | undefined, failedAttempts = 0): Promise<void> {
-    let attempts = failedAttempts;
+  /**
+   * Writes and confirms every chunk before absolute index `target`, retrying on new connections; `failure`: the first
+   * attempt already failed with it (the delivery's own write or confirmation).
+   */
+  async #flushOp(target: number, more: (() => boolean) | undefined, failure?: unknown): Promise<void> {
+    let attempts = failure === undefined ? 0 : await this.#retryAfter(failure, 0);
     while (target > this.#retained.base) {
       try {
         const conn = await this.#connection();
@@ -173,12 +167,18 @@ export class Wire {
         await conn.confirm();
         this.#confirmed(this.#retained.position);
       } catch (err) {
-        const e = this.failed(err);
-        attempts++;
-        if (!e.retriable || attempts >= this.#o.retryAttempts) throw finalError(e, attempts);
-        await delay(this.backoff(attempts));
+        attempts = await this.#retryAfter(err, attempts);
       }
     }
+  }
+
+  /** Counts a failed attempt and waits out its backoff; throws the final error when no retry is left or can help. */
+  async #retryAfter(err: unknown, attempts: number): Promise<number> {
+    const e = this.failed(err);
+    const failed = attempts + 1;
+    if (!e.retriable || failed >= this.#o.retryAttempts) throw finalError(e, failed);
+    await delay(this.backoff(failed));
+    return failed;
   }
 
   /** Writes retained chunks on `conn` up to absolute index `end` (Infinity: all, including ones added meanwhile). */
