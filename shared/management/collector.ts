@@ -117,10 +117,13 @@ export async function collectManagement(run: ManagementRun): Promise<void> {
       if (!(await stopsOnTransient(run, 'checking the subscription', () => ensureSubscription(run, state, now()))))
         return;
       let clamps = 0;
+      // Listing stops at the instant the run began: what was created while it ran is the next run's (a catch-up
+      // would otherwise end on one more listing call, for a window as short as the run itself took).
+      const until = now();
       for (let first = true; ; first = false) {
         const window = first
-          ? withRelist(run, state.cursor, now())
-          : nextWindow(new Date(state.cursor.position), now());
+          ? withRelist(run, state.cursor, until)
+          : nextWindow(new Date(state.cursor.position), until);
         if (window === undefined || Date.now() >= run.deadline) return;
         if (window.lostSince !== undefined) {
           run.logger.warn(

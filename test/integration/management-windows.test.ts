@@ -30,9 +30,13 @@ const loadCursor = async (stack: LocalStack): Promise<ManagementCursor | undefin
 
 describe('Management listing windows', () => {
   it('catches up 7 days of one content type in at most 14 list calls, pages included', async (t) => {
-    // About 86 blobs a day over the whole 7 days the API keeps: one page each at the default 100 per page.
-    const data = { spanMs: 7 * DAY - HOUR, blobsPerContentType: { 'Audit.General': 600 } };
+    // About 170 blobs a day over the whole 7 days the API keeps: two pages a window at the default 100 per page,
+    // so the seven 24-hour windows take all 14 calls. The first blob is slow, so the run surely outlasts a second:
+    // the time it took must not become one more window.
+    const data = { spanMs: 7 * DAY - HOUR, blobsPerContentType: { 'Audit.General': 1200 } };
     await withStack({ simulator: { data } }, async (stack) => {
+      stack.simulator.faults.add({ match: { route: 'blob' }, kind: 'delay-headers', delayMs: 1500, times: 1 });
+      const started = Date.now();
       await invokeManagementFunction('auditGeneral', testEnv(stack), recordingLogger());
       const calls = listings(stack);
       t.diagnostic(`${calls.length} list calls for a 7-day catch-up of Audit.General`);
@@ -40,6 +44,11 @@ describe('Management listing windows', () => {
       assert.ok(
         calls.every((c) => c.status === 200 && spanOf(c.query) <= DAY),
         'every listing was one the API serves',
+      );
+      const ends = calls.map((c) => Date.parse(`${param(c.query, 'endTime') ?? ''}Z`));
+      assert.ok(
+        ends.every((end) => end <= started + 1000),
+        'nothing created after the run began was listed',
       );
       assertDelivered(stack, ['Audit.General'], 'exactly-once', 'ignore');
     });
