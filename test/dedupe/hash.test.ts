@@ -20,7 +20,7 @@ test('MurmurHash3 x86_128 passes the SMHasher verification value 0xB3ECE62A', ()
     new KeyHasher(256 - i).digest(key.subarray(0, i), out);
     for (let w = 0; w < 4; w++) view.setUint32(i * 16 + w * 4, out[w]!, true);
   }
-  murmur3x86x128(new Int32Array(digests.buffer), digests.length, 0, out);
+  murmur3x86x128(new DataView(digests.buffer), 0, digests.length, 0, out);
   assert.equal(out[0], 0xb3ece62a);
 });
 
@@ -41,4 +41,21 @@ test('the digest depends on every byte, on the length and on the seed', () => {
   // Leftover bytes from a longer key in the scratch buffer must not leak into a shorter key's digest.
   hasher.digest('zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz', new Uint32Array(4));
   assert.deepEqual(digestOf(hasher, 'abcdefghijklmnopqrstu'), base);
+});
+
+test('a key inside a larger buffer, at any offset and with bytes after it, gives the digest of its own copy', () => {
+  // Records are digested where they lie in an HTTP chunk: neither where they start nor what follows may matter.
+  const hasher = new KeyHasher(9);
+  const chunk = new Uint8Array(300).map((_, i) => (i * 37 + 11) & 0xff);
+  for (let offset = 0; offset < 8; offset++) {
+    for (let length = 0; length <= 40; length++) {
+      const key = chunk.subarray(offset, offset + length);
+      assert.deepEqual(digestOf(hasher, key), digestOf(hasher, key.slice()), `offset ${offset}, length ${length}`);
+    }
+  }
+  // Keys from another buffer in between: the view kept for the first one must not be used for them.
+  const other = Buffer.from('a record from another chunk');
+  const first = digestOf(hasher, chunk.subarray(3, 30));
+  assert.deepEqual(digestOf(hasher, other), digestOf(hasher, Buffer.from(other)));
+  assert.deepEqual(digestOf(hasher, chunk.subarray(3, 30)), first);
 });
