@@ -142,6 +142,12 @@ const fromCold = (p: ProductRun): Run => ({
     mainThreadCpuMs: p.usage.mainThreadCpuMs + p.first.mainThreadCpuMs,
   },
 });
+/** One round's pair of runs, made back to back. */
+const roundOf = (p: Run, q: Run) => ({
+  eventsPerSecondRatio: round(rate(p) / rate(q)),
+  cpuSecondsPerEventRatio: round(cpuPerEvent(p) / cpuPerEvent(q)),
+  cpuMicrosecondsPerEvent: { product: round(cpuPerEvent(p) * 1e6), raw: round(cpuPerEvent(q) * 1e6) },
+});
 const idle = (r: Run): number => 1 - r.usage.cpuMs / r.usage.wallMs;
 const queued = (r: Run): number => r.usage.runQueueMs / r.usage.wallMs;
 
@@ -152,20 +158,25 @@ export async function e2eReport(o: E2eOptions): Promise<Record<string, unknown>>
   let timers: BundledTimers | undefined;
   let setupMs: number;
   const fetches: Run[] = [];
-  const raws: Run[] = [];
-  const products: ProductRun[] = [];
+  const pairs: Array<{ product: ProductRun; raw: Run }> = [];
   let invalidLines: number;
   try {
     timers = await bundleTimers();
+    const { entry } = timers;
     setupMs = performance.now() - setupStart;
     // Renders every blob body once in the simulator, so no measured run pays for it.
     await pipeRun(b, 'fetch', o.records);
     for (let r = 0; r < o.rounds; r++) {
       fetches.push(await pipeRun(b, 'fetch', o.records));
-      const order = r % 2 === 0 ? (['raw', 'product'] as const) : (['product', 'raw'] as const);
-      for (const mode of order) {
-        if (mode === 'raw') raws.push(await pipeRun(b, 'raw', o.records, o.profileDir, r));
-        else products.push(await productRun(b, timers.entry, r, o.records, o.profileDir));
+      // Which of the pair runs first alternates, so neither always meets the machine as the other left it.
+      const rawRun = () => pipeRun(b, 'raw', o.records, o.profileDir, r);
+      const productOf = () => productRun(b, entry, r, o.records, o.profileDir);
+      if (r % 2 === 0) {
+        const raw = await rawRun();
+        pairs.push({ raw, product: await productOf() });
+      } else {
+        const product = await productOf();
+        pairs.push({ product, raw: await rawRun() });
       }
     }
     invalidLines = (await b.lines()).invalid;
@@ -174,6 +185,8 @@ export async function e2eReport(o: E2eOptions): Promise<Record<string, unknown>>
     await b.close();
   }
   const coldStart = o.coldStart ? await measureColdStart() : undefined;
+  const products = pairs.map((p) => p.product);
+  const raws = pairs.map((p) => p.raw);
   const m = <T>(runs: T[], f: (r: T) => number): number => median(runs.map(f));
   const product = { rate: m(products, rate), cpu: m(products, cpuPerEvent) };
   const cold = { rate: m(products.map(fromCold), rate), cpu: m(products.map(fromCold), cpuPerEvent) };
@@ -193,16 +206,7 @@ export async function e2eReport(o: E2eOptions): Promise<Record<string, unknown>>
     },
     delivered: { product: products.map((p) => p.delivered), raw: raws.map((r) => r.delivered) },
     // Each round's pair, run back to back: the spread shows how much of a median's distance is the machine's noise.
-    rounds: products.map((p, r) => {
-      const q = raws[r];
-      return q === undefined
-        ? null
-        : {
-            eventsPerSecondRatio: round(rate(p) / rate(q)),
-            cpuSecondsPerEventRatio: round(cpuPerEvent(p) / cpuPerEvent(q)),
-            cpuMicrosecondsPerEvent: { product: round(cpuPerEvent(p) * 1e6), raw: round(cpuPerEvent(q) * 1e6) },
-          };
-    }),
+    rounds: pairs.map((p) => roundOf(p.product, p.raw)),
     eventsPerSecond: { product: round(product.rate), raw: round(raw.rate), ratio: round(product.rate / raw.rate) },
     cpuSecondsPerEvent: { product: round(product.cpu), raw: round(raw.cpu), ratio: round(product.cpu / raw.cpu) },
     // The same for the main thread alone: the difference is background threads (GC, compilation) and their kernel time.
