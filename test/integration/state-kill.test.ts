@@ -65,9 +65,21 @@ function assertResumed(stack: LocalStack, killedConnections: readonly number[], 
     if (seen.count === 1) continue;
     twice += 1;
     assert.equal(seen.count, 2, `arrived ${seen.count} times`);
-    assert.ok(lastDeliveries.has(seen.connection), 'sent again although an earlier delivery had been saved');
+    assert.ok(
+      lastDeliveries.has(seen.connection),
+      `sent again although an earlier delivery had been saved: first on connection ${seen.connection}, ` +
+        `the killed run's connections with lines: ${JSON.stringify(linesPerConnection(stack, killedConnections))}`,
+    );
   }
   if (repeats === 'nothing') assert.equal(twice, 0, 'the filter was saved, so nothing may come twice');
+}
+
+/** Lines each connection carried, in connection order: what a failure needs to tell a retry from a kill. */
+function linesPerConnection(stack: LocalStack, ids: readonly number[]): Record<number, number> {
+  const wanted = new Set(ids);
+  return Object.fromEntries(
+    stack.receiver.rawConnections.filter((r) => wanted.has(r.id)).map((r) => [r.id, r.lines] as const),
+  );
 }
 
 describe('kill -9 between any two state writes', { concurrency: 2 }, () => {
