@@ -28,6 +28,9 @@ describe('npm run bench', () => {
     );
     const r = JSON.parse(stdout) as Report;
     assert.deepEqual(r.delivered, { product: [RECORDS, RECORDS], raw: [RECORDS, RECORDS] });
+    assert.deepEqual(r.secondCatchUpInWorker?.delivered, [RECORDS, RECORDS], 'the second catch-up delivered all');
+    positive(r.secondCatchUpInWorker?.eventsPerSecondRatio, 'secondCatchUpInWorker.eventsPerSecondRatio');
+    positive(r.secondCatchUpInWorker?.cpuSecondsPerEventRatio, 'secondCatchUpInWorker.cpuSecondsPerEventRatio');
     assert.match(String(r.config?.product), /bundled by tools\/bundle\.ts/, 'the product runs as deployed');
     for (const key of [
       'eventsPerSecond',

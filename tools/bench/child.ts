@@ -1,6 +1,7 @@
 /**
  * One measured run in its own process, so its CPU time and peak RSS are its own: `fetch` or `raw` (tools/bench/pipe.ts)
- * or `product` (the real Management function, then a second, warm invocation with nothing new). Reports over IPC.
+ * or `product` (the real Management function, then a second, warm invocation with nothing new, then the same catch-up
+ * once more on fresh state). Reports over IPC.
  */
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -16,6 +17,8 @@ export interface ChildJob {
   /** A function with nothing to collect, invoked first so the measured run finds a worker already started. */
   warmUpFunctionName: string;
   env: Env;
+  /** Product runs: the environment of the second catch-up, whose state (container, table) is fresh again. */
+  againEnv?: Env;
   /**
    * The timer table (shared/timers.ts) bundled as the deploy package bundles it (tools/bundle.ts), so the product
    * runs the code Azure runs rather than the TypeScript sources. Product runs only.
@@ -53,7 +56,8 @@ export type ChildMessage =
   | { phase: 'done'; usage: PhaseUsage; records: number; listRequests: number; maxRssBytes: number }
   | { phase: 'first'; usage: PhaseUsage }
   | { phase: 'catch-up'; usage: PhaseUsage; stats: unknown; warnings: number }
-  | { phase: 'warm'; usage: PhaseUsage; stats: unknown; maxRssBytes: number; warnings: number };
+  | { phase: 'warm'; usage: PhaseUsage; stats: unknown; maxRssBytes: number; warnings: number }
+  | { phase: 'again'; usage: PhaseUsage; warnings: number };
 
 const send = (message: ChildMessage): Promise<void> =>
   new Promise((resolve, reject) => process.send?.(message, undefined, {}, (err) => (err ? reject(err) : resolve())));
@@ -114,10 +118,10 @@ if (job.mode === 'product') {
   // Imported here so the pipe runs are not charged with the product's modules.
   const { timerFunction } = (await import(pathToFileURL(job.productEntry).href)) as typeof Timers;
   // What the Functions host's handler does (functions/timers.ts): the timer's invoke, given the environment.
-  const invoke = (name: string): Promise<unknown> => {
+  const invoke = (name: string, env = job.env): Promise<unknown> => {
     const fn = timerFunction(name);
     if (fn === undefined) throw new Error(`no timer function ${name} in ${job.productEntry}`);
-    return fn.invoke(job.env, logger);
+    return fn.invoke(env, logger);
   };
   // A Functions worker serves many invocations of all the functions: modules, credentials and clients are set up by
   // its first one. That first invocation is measured on its own, so the catch-up shows what the work itself costs.
@@ -130,6 +134,14 @@ if (job.mode === 'product') {
   const warm = await measured(run);
   const maxRssBytes = peakRssBytes();
   await send({ phase: 'warm', usage: warm.usage, stats: warm.value, maxRssBytes, warnings });
+  if (job.againEnv !== undefined) {
+    // The same catch-up from fresh state in this worker, whose code the first one got compiled: what a worker that
+    // has served catch-ups before costs. Peak RSS was read before it.
+    const againEnv = job.againEnv;
+    await nextMessage();
+    const again = await measured(() => invoke(job.functionName, againEnv));
+    await send({ phase: 'again', usage: again.usage, warnings });
+  }
 } else {
   const pipe = job.mode === 'raw' ? job.pipe : { ...job.pipe, devo: undefined };
   const { value, usage } = await measured(() => runPipe(pipe));

@@ -30,8 +30,8 @@ export async function runChild(
     const m = message as ChildMessage;
     messages.push(m);
     const done = Promise.resolve(onMessage(m)).then(() => {
-      // Only the catch-up phase waits for a go-ahead; after the last phase the child is already leaving.
-      if (m.phase === 'catch-up') child.send('go');
+      // The phases after which the child waits for a go-ahead, so the caller reads the receiver's count first.
+      if (m.phase === 'catch-up' || (m.phase === 'warm' && job.againEnv !== undefined)) child.send('go');
     });
     handled.push(done);
   });
