@@ -21,6 +21,12 @@ export interface WireOptions {
   onWrite: () => void;
 }
 
+/** A connection written and detached, to be confirmed, and the chunk index it started carrying at. */
+interface Written {
+  conn: DevoConnection;
+  start: number;
+}
+
 /**
  * The sender's bytes on their way to Devo: every chunk handed over and not yet confirmed, the connections that carry
  * them (ConnectionKeeper), and the one queue in which all writing happens, in order. The sender decides when to
@@ -129,21 +135,11 @@ export class Wire {
    * confirm; undefined when there was nothing to write, or when a failure made it deliver and confirm everything up
    * to `target` the classic way.
    */
-  async #writeStage(
-    target: number,
-    more: (() => boolean) | undefined,
-  ): Promise<{ conn: DevoConnection; start: number } | undefined> {
+  async #writeStage(target: number, more: (() => boolean) | undefined): Promise<Written | undefined> {
     // Everything is written already, on connections flushes before this one confirm.
     if (target <= this.#retained.position && !this.#connections.hasCurrent) return undefined;
     try {
-      const conn = await this.#connection();
-      if (target <= this.#retained.base) return undefined; // replacing an idle connection confirmed it all
-      const start = this.#connectionStart;
-      await this.#writeUpTo(conn, target);
-      this.#connections.detach();
-      // Asked once the data is written: by then the caller knows whether more is on its way.
-      if (more?.() === true) this.#connections.openSpare();
-      return { conn, start };
+      return await this.#writeDetached(target, more);
     } catch (err) {
       await this.#flushOp(target, more, err);
       return undefined;
@@ -158,18 +154,29 @@ export class Wire {
     let attempts = failure === undefined ? 0 : await this.#retryAfter(failure, 0);
     while (target > this.#retained.base) {
       try {
-        const conn = await this.#connection();
-        if (target <= this.#retained.base) return; // replacing an idle connection confirmed it all
-        await this.#writeUpTo(conn, target);
-        this.#connections.detach();
-        // Asked once the data is written: by then the caller knows whether more is on its way.
-        if (more?.() === true) this.#connections.openSpare();
-        await conn.confirm();
+        const written = await this.#writeDetached(target, more);
+        if (written === undefined) return;
+        await written.conn.confirm();
         this.#confirmed(this.#retained.position);
       } catch (err) {
         attempts = await this.#retryAfter(err, attempts);
       }
     }
+  }
+
+  /**
+   * Writes the chunks up to `target` on the current connection (or a new one), then detaches it for its confirmation
+   * and, when more follows, opens the next one meanwhile. Undefined when replacing an idle connection confirmed it all.
+   */
+  async #writeDetached(target: number, more: (() => boolean) | undefined): Promise<Written | undefined> {
+    const conn = await this.#connection();
+    if (target <= this.#retained.base) return undefined;
+    const start = this.#connectionStart;
+    await this.#writeUpTo(conn, target);
+    this.#connections.detach();
+    // Asked once the data is written: by then the caller knows whether more is on its way.
+    if (more?.() === true) this.#connections.openSpare();
+    return { conn, start };
   }
 
   /** Counts a failed attempt and waits out its backoff; throws the final error when no retry is left or can help. */

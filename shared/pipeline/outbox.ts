@@ -1,5 +1,5 @@
 import { FramedLines, type FramedBatch, type LineFramer } from '../devo/framed-lines.ts';
-import type { DevoSender } from '../devo/sender.ts';
+import type { DevoSender, FlushOptions } from '../devo/sender.ts';
 
 /** What a collector needs from a sender; the DevoSender satisfies it. */
 export type EventSink = Pick<DevoSender, 'prefix' | 'chunkBytes' | 'maxEventBytes' | 'sendFramed' | 'flush'>;
@@ -56,17 +56,12 @@ export class Outbox {
 export type Batch = FramedBatch;
 
 /**
- * Hands a batch to the sender and resolves once Devo confirmed it all. `more` tells, once the batch is written,
- * whether events are queued behind it: the sender then opens the next connection while this one is confirmed.
- * `onWritten` is called once the batch is written, before it is confirmed.
+ * Hands a batch to the sender and resolves once Devo confirmed it all, with the sender's flush options: `more` tells,
+ * once the batch is written, whether events are queued behind it (the sender then opens the next connection while
+ * this one is confirmed), and `onWritten` is called once the batch is written, before it is confirmed.
  */
-export async function deliverBatch(
-  batch: Batch,
-  sink: EventSink,
-  more?: () => boolean,
-  onWritten?: () => void,
-): Promise<number> {
+export async function deliverBatch(batch: Batch, sink: EventSink, options: FlushOptions = {}): Promise<number> {
   sink.sendFramed(batch);
-  await sink.flush({ ...(more === undefined ? {} : { more }), ...(onWritten === undefined ? {} : { onWritten }) });
+  await sink.flush(options);
   return batch.lines;
 }

@@ -208,7 +208,10 @@ export class DeliveryPipeline {
     if (batch.lines === 0) markWritten();
     else {
       this.#checkLease();
-      const sent = await deliverBatch(batch, this.#o.sink, () => this.#outbox.size > 0, markWritten);
+      const sent = await deliverBatch(batch, this.#o.sink, {
+        more: () => this.#outbox.size > 0,
+        onWritten: markWritten,
+      });
       // Confirmed: the sender holds none of it any more.
       this.#outbox.recycle(batch);
       // Counted only now that Devo confirmed them: the metrics and the statistics line say what was delivered.
