@@ -112,7 +112,8 @@ export function assertResumedExactly(
     assert.equal(seen.count, 2, `arrived ${seen.count} times: ${key.slice(0, 100)}`);
     assert.ok(
       interrupted.has(seen.firstConnection),
-      `sent again although its delivery had been checkpointed: ${key.slice(0, 100)}`,
+      `sent again although its delivery had been checkpointed: ${key.slice(0, 100)} (first on connection ` +
+        `${seen.firstConnection}; the killed process's last deliveries: ${[...interrupted].join(', ')})`,
     );
   }
   const interruptedLines = stack.receiver.lines.filter((l) => interrupted.has(l.connection)).length;

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { LocalStack } from '../../tools/local/stack.ts';
 import { startStorageProxy, type StateWrite } from '../support/storage-proxy.ts';
 import { withStack } from './helpers.ts';
-import { collectProcess } from './kill.ts';
+import { assertResumedExactly, collectProcess, killed } from './kill.ts';
 import { expireLockOf, stateOf } from './state.ts';
 
 /*
@@ -46,57 +45,20 @@ const cases: KillCase[] = [
   { between: 'the last journal append and the cursor', at: 'cursor', occurrence: 1, repeats: 'nothing' },
 ];
 
-/**
- * Every record arrived; any that came twice had its first copy in one of the last two deliveries of the killed
- * process (at most two are ever sent and not yet saved).
- */
-function assertResumed(stack: LocalStack, killedConnections: readonly number[], repeats: KillCase['repeats']): void {
-  const lastDeliveries = new Set([...killedConnections].sort((a, b) => a - b).slice(-2));
-  const first = new Map<string, { connection: number; count: number }>();
-  for (const line of stack.receiver.lines) {
-    const seen = first.get(line.message);
-    if (seen === undefined) first.set(line.message, { connection: line.connection, count: 1 });
-    else seen.count += 1;
-  }
-  let twice = 0;
-  for (const record of stack.simulator.expectedUniqueRecords('Audit.General')) {
-    const seen = first.get(record);
-    assert.ok(seen !== undefined, `never arrived: ${record.slice(0, 80)}`);
-    if (seen.count === 1) continue;
-    twice += 1;
-    assert.equal(seen.count, 2, `arrived ${seen.count} times`);
-    assert.ok(
-      lastDeliveries.has(seen.connection),
-      `sent again although an earlier delivery had been saved: first on connection ${seen.connection}, ` +
-        `the killed run's connections with lines: ${JSON.stringify(linesPerConnection(stack, killedConnections))}`,
-    );
-  }
-  if (repeats === 'nothing') assert.equal(twice, 0, 'the filter was saved, so nothing may come twice');
-}
-
-/** Lines each connection carried, in connection order: what a failure needs to tell a retry from a kill. */
-function linesPerConnection(stack: LocalStack, ids: readonly number[]): Record<number, number> {
-  const wanted = new Set(ids);
-  return Object.fromEntries(
-    stack.receiver.rawConnections.filter((r) => wanted.has(r.id)).map((r) => [r.id, r.lines] as const),
-  );
-}
-
 describe('kill -9 between any two state writes', { concurrency: 2 }, () => {
   for (const c of cases) {
     it(`between ${c.between}: nothing lost, at most the unsaved deliveries twice`, async () => {
       await withStack(options, async (stack) => {
         const proxy = await startStorageProxy(stack.env.AzureWebJobsStorage as string);
         try {
-          const killed = collectProcess(stack, 'auditGeneral', { ...env, AzureWebJobsStorage: proxy.connectionString });
+          const victim = collectProcess(stack, 'auditGeneral', { ...env, AzureWebJobsStorage: proxy.connectionString });
           proxy.holdAt(c.at, c.occurrence, async () => {
-            killed.child.kill('SIGKILL');
-            await killed.exited;
+            victim.child.kill('SIGKILL');
+            await victim.exited;
           });
-          await killed.exited;
-          assert.ok(proxy.held, `the run ended before write ${c.at} #${c.occurrence}: ${killed.output()}`);
-          // Connections that carried lines: the sender may have opened the next one, still empty, before the kill.
-          const killedConnections = stack.receiver.rawConnections.filter((r) => r.lines > 0).map((r) => r.id);
+          await victim.exited;
+          assert.ok(proxy.held, `the run ended before write ${c.at} #${c.occurrence}: ${victim.output()}`);
+          const kill = killed(stack);
           await expireLockOf(stack, 'auditGeneral');
           const rerun = collectProcess(stack, 'auditGeneral', env);
           assert.equal(await rerun.exited, 0, rerun.output());
@@ -108,11 +70,12 @@ describe('kill -9 between any two state writes', { concurrency: 2 }, () => {
             assert.equal(await retry.exited, 0, retry.output());
           }
           try {
-            assertResumed(stack, killedConnections, c.repeats);
+            const twice = assertResumedExactly(stack, kill, stack.simulator.expectedUniqueRecords('Audit.General'));
+            if (c.repeats === 'nothing') assert.equal(twice, 0, 'the filter was saved, so nothing may come twice');
           } catch (err) {
             throw new Error(
               `${(err as Error).message}\nretry list after the rerun: ${JSON.stringify(failed.map((r) => r.lastError))}\n` +
-                `killed run: ${killed.output().slice(-1500)}\nrerun: ${rerun.output().slice(-1500)}`,
+                `killed run: ${victim.output().slice(-1500)}\nrerun: ${rerun.output().slice(-1500)}`,
               { cause: err },
             );
           }
