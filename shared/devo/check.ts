@@ -145,9 +145,11 @@ export async function checkDevoConnection(
   let stepStart = performance.now();
   let conn: DevoConnection;
   try {
-    conn = await openDevoConnection(target, options, (event) => {
-      steps.push({ step: event.step, ok: true, ms: Math.round(event.ms), detail: event.detail });
-      stepStart = performance.now();
+    conn = await openDevoConnection(target, options, {
+      onStep: (event) => {
+        steps.push({ step: event.step, ok: true, ms: Math.round(event.ms), detail: event.detail });
+        stepStart = performance.now();
+      },
     });
   } catch (err) {
     return failed(

@@ -4,6 +4,7 @@ import { DevoConnection, type ConnectionInfo, type ConnectionTimeouts } from './
 import { DevoError, type DevoStep } from './errors.ts';
 import { classifySocketError } from './socket-errors.ts';
 import { reachesAnchor, type DevoTarget } from './tls-context.ts';
+import type { TlsResumption } from './tls-resumption.ts';
 
 /** One completed step of opening a connection, for diagnostics. */
 export interface ConnectStepEvent {
@@ -15,6 +16,13 @@ export interface ConnectStepEvent {
 /** TCP keepalive probe delay: below Devo's idle cut-off so a silent path failure is noticed. */
 const KEEPALIVE_DELAY_MS = 30_000;
 
+export interface OpenOptions {
+  /** Told of each completed step (the connection check reports them). */
+  onStep?: ((event: ConnectStepEvent) => void) | undefined;
+  /** Where the sender keeps its TLS session: offered to resume, renewed once this connection is verified. */
+  resumption?: TlsResumption | undefined;
+}
+
 /**
  * Opens a connection step by step (DNS → TCP → TLS) so a failure names the step that broke. The whole sequence is
  * bounded by `connectTimeoutMs`.
@@ -22,13 +30,16 @@ const KEEPALIVE_DELAY_MS = 30_000;
 export function openDevoConnection(
   target: DevoTarget,
   timeouts: ConnectionTimeouts,
-  onStep?: (event: ConnectStepEvent) => void,
+  { onStep, resumption }: OpenOptions = {},
 ): Promise<DevoConnection> {
   return new Promise((resolve, reject) => {
     let step: DevoStep = isIP(target.host) === 0 ? 'dns' : 'tcp';
     let stepStart = performance.now();
     let settled = false;
     let sawTicket = false;
+    /** Set once the server passed every check: only then may its sessions be kept for the next connection. */
+    let verified = false;
+    let unverifiedSession: Buffer | undefined;
     const tcp = netConnect({ host: target.host, port: target.port });
     let current: Socket = tcp;
     const finishStep = (detail: string): void => {
@@ -42,6 +53,7 @@ export function openDevoConnection(
       clearTimeout(timer);
       current.destroy();
       tcp.destroy();
+      if (step === 'tls') resumption?.forget();
       reject(classifySocketError(err, step, target.endpoint));
     };
     const timer = setTimeout(() => {
@@ -54,7 +66,7 @@ export function openDevoConnection(
         ),
       );
     }, timeouts.connectTimeoutMs);
-    const done = (socket: Socket, info: ConnectionInfo): void => {
+    const done = (socket: Socket, info: ConnectionInfo, accepted = false): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -63,7 +75,7 @@ export function openDevoConnection(
       // Under TLS the connection reports failures through the TLS socket; the wrapped TCP socket must not crash
       // the process with an unhandled 'error' of its own.
       if (socket !== tcp) tcp.on('error', () => undefined);
-      resolve(new DevoConnection(socket, tcp, target, timeouts, info, sawTicket));
+      resolve(new DevoConnection(socket, tcp, target, timeouts, info, sawTicket || accepted));
     };
 
     tcp.on('error', fail);
@@ -76,7 +88,7 @@ export function openDevoConnection(
       finishStep(`connected to ${tcp.remoteAddress ?? '?'}:${tcp.remotePort ?? '?'}`);
       tcp.setKeepAlive(true, KEEPALIVE_DELAY_MS);
       tcp.setNoDelay(true);
-      const base = { remoteAddress: tcp.remoteAddress, serverCertificate: undefined, handshakeMs: 0 };
+      const base = { remoteAddress: tcp.remoteAddress, serverCertificate: undefined, handshakeMs: 0, resumed: false };
       if (target.secureContext === null) {
         done(tcp, { ...base, protocol: null, cipher: undefined });
         return;
@@ -89,14 +101,23 @@ export function openDevoConnection(
         servername: target.servername,
         secureContext: target.secureContext,
         rejectUnauthorized: true,
+        session: resumption?.session,
       });
       current = secure;
       secure.on('error', fail);
-      secure.once('session', () => {
+      secure.on('session', (session: Buffer) => {
         sawTicket = true;
+        if (verified) resumption?.keep(session);
+        else unverifiedSession = session;
       });
       secure.once('secureConnect', () => {
-        if (target.anchors !== undefined && !reachesAnchor(secure.getPeerCertificate(true), target.anchors)) {
+        // A resumed session brings no certificates: its chain was checked by the connection that received it.
+        const resumed = secure.isSessionReused();
+        if (
+          !resumed &&
+          target.anchors !== undefined &&
+          !reachesAnchor(secure.getPeerCertificate(true), target.anchors)
+        ) {
           fail(
             new DevoError(
               'DEVO_TLS_SERVER_UNTRUSTED',
@@ -117,11 +138,16 @@ export function openDevoConnection(
             ? { subject: formatName(peer.subject), issuer: formatName(peer.issuer), validTo: peer.valid_to }
             : undefined,
           handshakeMs: performance.now() - tlsStart,
+          resumed,
         };
+        verified = true;
+        if (unverifiedSession !== undefined) resumption?.keep(unverifiedSession);
         finishStep(
-          `${info.protocol ?? 'TLS'} ${info.cipher ?? ''}, server certificate ${info.serverCertificate?.subject}`,
+          `${info.protocol ?? 'TLS'} ${info.cipher ?? ''}${resumed ? ' (resumed session)' : ''}, server certificate ` +
+            `${info.serverCertificate?.subject}`,
         );
-        done(secure, info);
+        // A resumed session is the server's earlier acceptance of our certificate: its verdict is already in.
+        done(secure, info, resumed);
       });
     });
   });

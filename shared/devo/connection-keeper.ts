@@ -2,6 +2,7 @@ import { openDevoConnection } from './connect.ts';
 import type { ConnectionTimeouts, DevoConnection } from './connection.ts';
 import type { DevoCounters } from './stats.ts';
 import type { DevoTarget } from './tls-context.ts';
+import { TlsResumption } from './tls-resumption.ts';
 import type { DevoConnectionEvent } from '../telemetry/traces.ts';
 
 export interface ConnectionKeeperOptions {
@@ -34,6 +35,8 @@ export class ConnectionKeeper {
   #replacing = false;
   /** Why the next connection replaces the previous one, for the reconnect trace. */
   #replaceReason: ReplaceReason = 'failure';
+  /** The TLS session the next connection offers: one per sender, never shared with another target. */
+  readonly #resumption = new TlsResumption();
 
   constructor(options: ConnectionKeeperOptions) {
     this.#o = options;
@@ -120,12 +123,15 @@ export class ConnectionKeeper {
   /** Opens a connection and counts it. */
   async #open(): Promise<DevoConnection> {
     const started = performance.now();
-    const next = await openDevoConnection(this.#o.target, this.#o.timeouts);
+    const next = await openDevoConnection(this.#o.target, this.#o.timeouts, { resumption: this.#resumption });
     this.#o.counters.connections++;
     if (this.#replacing) this.#o.counters.reconnects++;
     const ms = performance.now() - started;
+    const { resumed } = next.info;
     this.#o.onConnection?.(
-      this.#replacing ? { kind: 'reconnect', reason: this.#replaceReason, ms } : { kind: 'connect', ms },
+      this.#replacing
+        ? { kind: 'reconnect', reason: this.#replaceReason, ms, resumed }
+        : { kind: 'connect', ms, resumed },
     );
     return next;
   }

@@ -17,6 +17,8 @@ export interface ConnectionInfo {
   /** Server certificate subject/issuer/expiry as seen after verification (TLS only). */
   serverCertificate: { subject: string; issuer: string; validTo: string } | undefined;
   handshakeMs: number;
+  /** True when the TLS handshake resumed a session of an earlier connection (see tls-resumption.ts). */
+  resumed: boolean;
 }
 
 interface Waiter {

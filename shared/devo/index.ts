@@ -25,7 +25,8 @@ export {
 } from './errors.ts';
 export { DEFAULT_PRIORITY, SYSLOG_DATE, escapeLineBreaks, frameLine, framePrefix, validateDevoTag } from './framing.ts';
 export { buildDevoTarget, buildSecureContext, type DevoTarget } from './tls-context.ts';
-export { openDevoConnection, type ConnectStepEvent } from './connect.ts';
+export { openDevoConnection, type ConnectStepEvent, type OpenOptions } from './connect.ts';
+export { TlsResumption } from './tls-resumption.ts';
 export { DevoConnection, type ConnectionInfo, type ConnectionTimeouts } from './connection.ts';
 export {
   DEVO_CHECK_TAG,

@@ -73,16 +73,18 @@ export const checkpointTrace = (fn: string, t: CheckpointTrace): string =>
 
 /** What the Devo sender did with its connection. */
 export type DevoConnectionEvent =
-  | { kind: 'connect'; ms: number }
-  | { kind: 'reconnect'; reason: 'idle' | 'age' | 'dead' | 'failure'; ms: number }
+  | { kind: 'connect'; ms: number; resumed: boolean }
+  | { kind: 'reconnect'; reason: 'idle' | 'age' | 'dead' | 'failure'; ms: number; resumed: boolean }
   | { kind: 'confirm'; lines: number; bytes: number };
+
+const resumedNote = (resumed: boolean): string => (resumed ? ', TLS session resumed' : '');
 
 export function devoTrace(fn: string, e: DevoConnectionEvent): string {
   switch (e.kind) {
     case 'connect':
-      return `${fn}: Devo connect (${Math.round(e.ms)} ms)`;
+      return `${fn}: Devo connect (${Math.round(e.ms)} ms${resumedNote(e.resumed)})`;
     case 'reconnect':
-      return `${fn}: Devo reconnect after ${e.reason} (${Math.round(e.ms)} ms)`;
+      return `${fn}: Devo reconnect after ${e.reason} (${Math.round(e.ms)} ms${resumedNote(e.resumed)})`;
     case 'confirm':
       return `${fn}: Devo confirm: ${e.lines} line(s), ${e.bytes} bytes`;
   }

@@ -58,6 +58,51 @@ describe('Devo mutual TLS with a PKCS#12 bundle', () => {
     assert.equal(receiver.lines.at(-1)?.message, 'through the chain');
   });
 
+  for (const maxVersion of ['TLSv1.3', 'TLSv1.2'] as const) {
+    it(`never resumes a session from a server the chain did not vouch for (${maxVersion})`, async () => {
+      // Under TLS 1.2 the server's session arrives within the handshake, before the chain check refuses the server:
+      // a retry that resumed it would skip the check, as a resumed session carries no certificates. (Under TLS 1.3
+      // the client refuses the server before its tickets come, and the server records no connection at all.)
+      const server = await startDevoReceiver({ maxVersion });
+      try {
+        const pfx = readFileSync(new URL('../support/certs/client-with-ca.p12', import.meta.url)).toString('base64');
+        const refused = new DevoSender({
+          ...pfxSettingsFor(server, { pfx, chain: testCerts().otherCa }),
+          retryAttempts: 3,
+          retryBaseDelayMs: 10,
+        });
+        refused.send('my.app.test.pfx', 'must not arrive');
+        await assert.rejects(refused.flush(), (err: unknown) => isDevoError(err, 'DEVO_TLS_SERVER_UNTRUSTED'));
+        refused.send('my.app.test.pfx', 'nor this');
+        await assert.rejects(refused.flush(), (err: unknown) => isDevoError(err, 'DEVO_TLS_SERVER_UNTRUSTED'));
+        await refused.close().catch(() => undefined);
+        assert.equal(server.lines.length, 0);
+        assert.ok(
+          server.rawConnections.every((c) => !c.resumed),
+          'every attempt ran the full handshake',
+        );
+
+        // Trusted through DEVO_CHAIN, the same bundle's later connections resume.
+        const trusted = new DevoSender(pfxSettingsFor(server, { pfx }));
+        for (const message of ['a', 'b']) {
+          trusted.send('my.app.test.pfx', message);
+          await trusted.flush();
+        }
+        await trusted.close();
+        assert.deepEqual(
+          server.rawConnections.slice(-2).map((c) => c.resumed),
+          [false, true],
+        );
+        assert.deepEqual(
+          server.lines.map((l) => l.message),
+          ['a', 'b'],
+        );
+      } finally {
+        await server.close();
+      }
+    });
+  }
+
   it('refuses a wrong passphrase by name, without echoing it', () => {
     assert.throws(
       () => new DevoSender(pfxSettingsFor(receiver, { pfxPassphrase: 'not-the-passphrase' })),

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createSecureContext } from 'node:tls';
 import { DevoSender, isDevoCertificateError, isDevoError, openDevoConnection } from '../../shared/devo/index.ts';
+import type { DevoConnectionEvent } from '../../shared/telemetry/traces.ts';
 import { settingsFor, startDevoReceiver, testCerts, type DevoReceiver } from '../support/devo-receiver.ts';
 
 describe('Devo mutual TLS', () => {
@@ -20,6 +21,47 @@ describe('Devo mutual TLS', () => {
     assert.equal(conn?.peerSubject, 'test-domain');
     assert.equal(receiver.byTag.get('my.app.test.tls')?.[0]?.message, 'hello');
   });
+
+  for (const maxVersion of ['TLSv1.3', 'TLSv1.2'] as const) {
+    it(`resumes its TLS session on each later connection (${maxVersion}), the server still knowing our certificate`, async () => {
+      const server = await startDevoReceiver({ maxVersion });
+      try {
+        const events: DevoConnectionEvent[] = [];
+        const sender = new DevoSender(settingsFor(server, { host: 'localhost' }), {
+          onConnection: (e) => events.push(e),
+        });
+        for (const message of ['one', 'two', 'three']) {
+          sender.send('my.app.test.tls', message);
+          await sender.flush();
+        }
+        await sender.close();
+        const connections = server.rawConnections.map((c) => [c.resumed, c.authorized, c.peerSubject]);
+        assert.deepEqual(connections, [
+          [false, true, 'test-domain'],
+          [true, true, 'test-domain'],
+          [true, true, 'test-domain'],
+        ]);
+        const opened = events.filter((e) => e.kind !== 'confirm');
+        assert.deepEqual(
+          opened.map((e) => 'resumed' in e && e.resumed),
+          [false, true, true],
+          'the sender reports which connections resumed',
+        );
+        assert.deepEqual(
+          server.lines.map((l) => l.message),
+          ['one', 'two', 'three'],
+        );
+
+        // A new sender keeps its own sessions: its first connection runs the full handshake.
+        const next = new DevoSender(settingsFor(server, { host: 'localhost' }));
+        next.send('my.app.test.tls', 'four');
+        await next.close();
+        assert.equal(server.rawConnections.at(-1)?.resumed, false);
+      } finally {
+        await server.close();
+      }
+    });
+  }
 
   it('fails flush with a readable reason when the server refuses our client certificate', async () => {
     const c = testCerts();

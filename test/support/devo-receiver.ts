@@ -113,6 +113,8 @@ export interface DevoReceiverOptions {
   tls?: boolean | { cert: string; key: string; ca: string };
   host?: string;
   port?: number;
+  /** Highest TLS version the server accepts (default: Node's, TLS 1.3). */
+  maxVersion?: 'TLSv1.2' | 'TLSv1.3';
   faults?: DevoReceiverFaults;
   onLine?: (line: ReceivedLine) => void;
 }
@@ -126,6 +128,8 @@ export interface ReceivedConnection {
   id: number;
   authorized: boolean;
   peerSubject: string | undefined;
+  /** The client resumed a TLS session instead of a full handshake (no certificates exchanged). */
+  resumed: boolean;
   /** Application bytes accepted (after TLS, before decompression). */
   bytes: number;
   chunks: Buffer[];
@@ -176,6 +180,7 @@ export async function startDevoReceiver(options: DevoReceiverOptions = {}): Prom
       id: rawConnections.length + 1,
       authorized: tlsSocket.authorized ?? false,
       peerSubject: [peer?.subject?.CN ?? []].flat().join('+') || undefined,
+      resumed: tlsSocket.isSessionReused?.() ?? false,
       bytes: 0,
       chunks: [],
       lines: 0,
@@ -277,6 +282,7 @@ export async function startDevoReceiver(options: DevoReceiverOptions = {}): Prom
       requestCert: true,
       rejectUnauthorized: true,
       minVersion: 'TLSv1.2',
+      ...(options.maxVersion === undefined ? {} : { maxVersion: options.maxVersion }),
       allowHalfOpen: true,
     });
     tlsServer.on('connection', (raw: Socket) => {

@@ -1,6 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { DevoSender } from '../../shared/devo/index.ts';
+import {
+  DevoSender,
+  TlsResumption,
+  buildDevoTarget,
+  openDevoConnection,
+  resolveDevoOptions,
+} from '../../shared/devo/index.ts';
 import { testCerts } from '../../test/support/devo-receiver.ts';
 
 export interface SenderBenchOptions {
@@ -83,6 +89,49 @@ function makeMessages(count: number, lineBytes: number, prefixBytes: number): st
   return out;
 }
 
+/**
+ * CPU per Devo connection (open, one line, confirmed close) with a full mutual-TLS handshake against one that
+ * resumes the sender's TLS session, alternating in blocks. Process CPU, so it counts the sink's side too.
+ */
+async function benchHandshakes(sink: Sink, connections = 200): Promise<Record<string, number>> {
+  const c = testCerts();
+  const settings = {
+    host: '127.0.0.1',
+    port: sink.port,
+    tls: true,
+    cert: c.clientCert,
+    key: c.clientKey,
+    chain: c.ca,
+    compression: 'none' as const,
+  };
+  const options = resolveDevoOptions(settings);
+  const target = buildDevoTarget(options);
+  const line = Buffer.from('<14>Jan  1 00:00:00 bench01 bench.handshake: x\n');
+  const cpuMs = { full: 0, resumed: 0 };
+  let resumedCount = 0;
+  const block = connections / 4;
+  for (let round = 0; round < 4; round++) {
+    const mode = round % 2 === 0 ? 'full' : 'resumed';
+    const resumption = mode === 'resumed' ? new TlsResumption() : undefined;
+    const before = process.cpuUsage();
+    for (let i = 0; i < block; i++) {
+      const conn = await openDevoConnection(target, options, { resumption });
+      if (conn.info.resumed) resumedCount++;
+      await conn.write(line);
+      await conn.confirm();
+    }
+    const used = process.cpuUsage(before);
+    cpuMs[mode] += (used.user + used.system) / 1_000;
+  }
+  const per = (ms: number): number => Math.round((ms / (connections / 2)) * 1_000) / 1_000;
+  return {
+    connectionsPerMode: connections / 2,
+    resumedConnections: resumedCount,
+    fullHandshakeCpuMsPerConnection: per(cpuMs.full),
+    resumedCpuMsPerConnection: per(cpuMs.resumed),
+  };
+}
+
 /** Sends N framed 1 KB lines over mutual TLS (plain, gzip, gzip level 6) to a local sink; returns lines/s per mode. */
 export async function benchSender(options: SenderBenchOptions = {}): Promise<Record<string, unknown>> {
   const total = options.lines ?? 150_000;
@@ -143,6 +192,7 @@ export async function benchSender(options: SenderBenchOptions = {}): Promise<Rec
         gzipMembers: stats.gzipMembers,
       };
     }
+    result.handshakes = await benchHandshakes(sink);
   } finally {
     await sink.close();
   }
