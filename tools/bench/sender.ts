@@ -89,22 +89,26 @@ function makeMessages(count: number, lineBytes: number, prefixBytes: number): st
   return out;
 }
 
-/**
- * CPU per Devo connection (open, one line, confirmed close) with a full mutual-TLS handshake against one that
- * resumes the sender's TLS session, alternating in blocks. Process CPU, so it counts the sink's side too.
- */
-async function benchHandshakes(sink: Sink, connections = 200): Promise<Record<string, number>> {
+/** Mutual-TLS settings for a sender to the local sink, with the test client certificate. */
+function sinkSettings(sink: Sink, compression: 'none' | 'gzip') {
   const c = testCerts();
-  const settings = {
+  return {
     host: '127.0.0.1',
     port: sink.port,
     tls: true,
     cert: c.clientCert,
     key: c.clientKey,
     chain: c.ca,
-    compression: 'none' as const,
+    compression,
   };
-  const options = resolveDevoOptions(settings);
+}
+
+/**
+ * CPU per Devo connection (open, one line, confirmed close) with a full mutual-TLS handshake against one that
+ * resumes the sender's TLS session, alternating in blocks. Process CPU, so it counts the sink's side too.
+ */
+async function benchHandshakes(sink: Sink, connections = 200): Promise<Record<string, number>> {
+  const options = resolveDevoOptions(sinkSettings(sink, 'none'));
   const target = buildDevoTarget(options);
   const line = Buffer.from('<14>Jan  1 00:00:00 bench01 bench.handshake: x\n');
   const cpuMs = { full: 0, resumed: 0 };
@@ -142,7 +146,6 @@ export async function benchSender(options: SenderBenchOptions = {}): Promise<Rec
   const prefixBytes = `<14>Jan  1 00:00:00 ${hostname} ${tag}: `.length;
   const messages = makeMessages(1_000, lineBytes, prefixBytes);
   const sink = await startSink();
-  const c = testCerts();
   const result: Record<string, unknown> = { lineBytes };
   try {
     // gzip uses the sender's default level (1); gzipLevel6 shows what the Python SDK's level would cost.
@@ -152,17 +155,7 @@ export async function benchSender(options: SenderBenchOptions = {}): Promise<Rec
       { name: 'gzipLevel6', compression: 'gzip', gzipLevel: 6 },
     ] as const;
     for (const { name, compression, gzipLevel } of modes) {
-      const sender = new DevoSender({
-        gzipLevel,
-        host: '127.0.0.1',
-        port: sink.port,
-        tls: true,
-        cert: c.clientCert,
-        key: c.clientKey,
-        chain: c.ca,
-        compression,
-        hostname,
-      });
+      const sender = new DevoSender({ ...sinkSettings(sink, compression), gzipLevel, hostname });
       // Warm-up: JIT, TLS context, first connection.
       for (let i = 0; i < 5_000; i++) sender.send(tag, messages[i % messages.length]!);
       await sender.flush();
