@@ -9,6 +9,8 @@ export interface AzuriteHandle {
   connectionString: string;
   blobEndpoint: string;
   tableEndpoint: string;
+  /** The Azurite process, for measuring what it costs (the bench); undefined if it could not be spawned. */
+  pid: number | undefined;
   /** Stops Azurite and waits until the process has exited; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -164,5 +166,5 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<A
     `QueueEndpoint=${account('Queue')}`,
     `TableEndpoint=${tableEndpoint}`,
   ].join(';');
-  return { connectionString, blobEndpoint, tableEndpoint, stop };
+  return { connectionString, blobEndpoint, tableEndpoint, pid: child.pid, stop };
 }

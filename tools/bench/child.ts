@@ -54,6 +54,7 @@ function mainThreadTimes(): { onCpuMs: number; waitMs: number } {
 
 export type ChildMessage =
   | { phase: 'done'; usage: PhaseUsage; records: number; listRequests: number; maxRssBytes: number }
+  | { phase: 'started' }
   | { phase: 'first'; usage: PhaseUsage }
   | { phase: 'catch-up'; usage: PhaseUsage; stats: unknown; warnings: number }
   | { phase: 'warm'; usage: PhaseUsage; stats: unknown; maxRssBytes: number; warnings: number }
@@ -144,6 +145,8 @@ if (job.mode === 'product') {
   }
 } else {
   const pipe = job.mode === 'raw' ? job.pipe : { ...job.pipe, devo: undefined };
+  // Marks where the measured run begins, so the bench can count the other processes' CPU over the same span.
+  await send({ phase: 'started' });
   const { value, usage } = await measured(() => runPipe(pipe));
   const maxRssBytes = peakRssBytes();
   await send({ phase: 'done', usage, records: value.records, listRequests: value.listRequests, maxRssBytes });

@@ -7,6 +7,7 @@ import type { PhaseUsage } from './child.ts';
 import { trafficSince, type BlobTraffic } from './blob-proxy.ts';
 import { bundleTimers, type BundledTimers } from './bundled.ts';
 import { measureColdStart } from './coldstart.ts';
+import { sharedCpu, sharedCpuSince, type SharedCpu } from './machine-cpu.ts';
 import { runChild } from './run-child.ts';
 import { workerNodeArgs } from './worker-node-options.ts';
 import { CONTENT_TYPE, startBenchStack, type BenchStack } from './stack.ts';
@@ -29,6 +30,8 @@ interface Measured {
 interface Run extends Measured {
   listRequests: number;
   maxRssBytes: number;
+  /** CPU the simulator, receiver, blob proxy and Azurite spent over the run (machine-cpu.ts). */
+  shared: SharedCpu;
 }
 
 interface ProductRun extends Run {
@@ -81,13 +84,26 @@ async function pipeRun(
 ): Promise<Run> {
   const before = (await b.lines()).total;
   b.stack.simulator.log.clear();
-  const [done] = await runChild({ mode, pipe: b.pipe(), ...names(b), env: b.env }, undefined, [
-    ...NODE_ARGS,
-    ...profileArgs(`${mode}-${index}`, profileDir),
-  ]);
-  if (done?.phase !== 'done') throw new Error(`the ${mode} run reported nothing`);
+  let start = sharedCpu(b.azuritePid);
+  let shared: SharedCpu | undefined;
+  const messages = await runChild(
+    { mode, pipe: b.pipe(), ...names(b), env: b.env },
+    (m) => {
+      if (m.phase === 'started') start = sharedCpu(b.azuritePid);
+      else if (m.phase === 'done') shared = sharedCpuSince(start, sharedCpu(b.azuritePid));
+    },
+    [...NODE_ARGS, ...profileArgs(`${mode}-${index}`, profileDir)],
+  );
+  const done = messages.find((m) => m.phase === 'done');
+  if (done?.phase !== 'done' || shared === undefined) throw new Error(`the ${mode} run reported nothing`);
   const delivered = mode === 'raw' ? await settle(b, before, expected) : done.records;
-  return { usage: done.usage, delivered, listRequests: listRequests(b), maxRssBytes: done.maxRssBytes };
+  return {
+    usage: done.usage,
+    delivered,
+    listRequests: listRequests(b),
+    maxRssBytes: done.maxRssBytes,
+    shared,
+  };
 }
 
 async function productRun(
@@ -104,11 +120,16 @@ async function productRun(
   let lines = (await b.lines()).total;
   b.stack.simulator.log.clear();
   let result: Partial<ProductRun> = {};
+  let sharedAtStart = sharedCpu(b.azuritePid);
   await runChild(
     { mode: 'product', pipe: b.pipe(), ...names(b), env, againEnv, productEntry },
     async (m) => {
-      if (m.phase === 'first') result.first = m.usage;
-      else if (m.phase === 'catch-up') {
+      // The catch-up starts as the first invocation reports: what the others spend in between is the catch-up's.
+      if (m.phase === 'first') {
+        result.first = m.usage;
+        sharedAtStart = sharedCpu(b.azuritePid);
+      } else if (m.phase === 'catch-up') {
+        const shared = sharedCpuSince(sharedAtStart, sharedCpu(b.azuritePid));
         const delivered = await settle(b, lines, expected);
         result = {
           ...result,
@@ -116,6 +137,7 @@ async function productRun(
           delivered,
           listRequests: listRequests(b),
           catchUp: trafficSince(b.proxy.traffic(), start),
+          shared,
           warnings: m.warnings,
         };
         start = b.proxy.traffic();
@@ -148,6 +170,9 @@ async function productRun(
 const rate = (r: Measured): number => r.delivered / (r.usage.wallMs / 1000);
 const cpuPerEvent = (r: Measured): number => r.usage.cpuMs / 1000 / r.delivered;
 const mainThreadCpuPerEvent = (r: Run): number => r.usage.mainThreadCpuMs / 1000 / r.delivered;
+const machineCpuPerEvent = (r: Run): number =>
+  (r.usage.cpuMs + r.shared.benchMs + r.shared.azuriteMs) / 1000 / r.delivered;
+const perEvent = (r: Run, ms: number): number => ms / 1000 / r.delivered;
 /** The product's figures had its worker been started by this catch-up itself. */
 const fromCold = (p: ProductRun): Run => ({
   ...p,
@@ -208,6 +233,7 @@ export async function e2eReport(o: E2eOptions): Promise<Record<string, unknown>>
   const cold = { rate: m(products.map(fromCold), rate), cpu: m(products.map(fromCold), cpuPerEvent) };
   const raw = { rate: m(raws, rate), cpu: m(raws, cpuPerEvent) };
   const mainThread = { product: m(products, mainThreadCpuPerEvent), raw: m(raws, mainThreadCpuPerEvent) };
+  const machine = { product: m(products, machineCpuPerEvent), raw: m(raws, machineCpuPerEvent) };
   const serving = m(fetches, rate);
   const perMillion = (f: (p: ProductRun) => number) => Math.round(m(products, (p) => (f(p) / p.delivered) * 1e6));
   return {
@@ -230,6 +256,21 @@ export async function e2eReport(o: E2eOptions): Promise<Record<string, unknown>>
       product: round(mainThread.product),
       raw: round(mainThread.raw),
       ratio: round(mainThread.product / mainThread.raw),
+    },
+    // The whole machine's CPU per event: the run's own plus what the simulator, receiver, blob proxy and Azurite
+    // spent meanwhile (machine-cpu.ts). With more busy processes than cores, events/s follows this ratio.
+    machineCpuSecondsPerEvent: {
+      product: round(machine.product),
+      raw: round(machine.raw),
+      ratio: round(machine.product / machine.raw),
+      ofWhichSimulatorReceiverAndProxy: {
+        product: round(m(products, (p) => perEvent(p, p.shared.benchMs))),
+        raw: round(m(raws, (r) => perEvent(r, r.shared.benchMs))),
+      },
+      ofWhichAzurite: {
+        product: round(m(products, (p) => perEvent(p, p.shared.azuriteMs))),
+        raw: round(m(raws, (r) => perEvent(r, r.shared.azuriteMs))),
+      },
     },
     // The same catch-up with the worker's start-up (its first invocation, below) counted in.
     includingWorkerStart: {
