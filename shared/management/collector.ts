@@ -40,7 +40,7 @@ export interface ManagementRun {
   now?: () => Date;
   /** How a run that is behind reports its progress (the line every 15 s, and the gauges). */
   progress?: ProgressOptions;
-  /** Deliver and save the filter when this many bytes of events are waiting (default 4 MB, SPILL_BYTES). */
+  /** Deliver and save the filter when this many bytes of events are waiting (default 8 MB, SPILL_BYTES). */
   checkpointBytes?: number;
   /** Checkpoint (cursor included) when this long has passed since the last one (default 60 s). */
   checkpointIntervalMs?: number;
