@@ -8,7 +8,7 @@ import { deliverBatch, Outbox, type Batch, type EventSink } from './outbox.ts';
  * Default amount of waiting events (bytes of framed lines) that triggers a delivery. At most two deliveries are sent
  * and not yet saved at any time, so a kill makes Devo receive at most twice this much again. Each delivery costs a
  * Devo connection (its close is the confirmation) and a journal append: at 4 MB the bench's 7-day catch-up of 315,000
- * records made 100 of each, and halving them saved about 4 % of the collector's CPU per event and 5 % of the
+ * records made 100 of each, and halving them saved 4–5 % of the collector's CPU per event and 3–5 % of the
  * machine's (`npm run bench`), for 10 MB more peak memory.
  */
 export const SPILL_BYTES = 8_000_000;
