@@ -84,13 +84,13 @@ async function pipeRun(
 ): Promise<Run> {
   const before = (await b.lines()).total;
   b.stack.simulator.log.clear();
-  let start = sharedCpu(b.azuritePid);
+  let start = sharedCpu(b.stack.azurite.pid);
   let shared: SharedCpu | undefined;
   const messages = await runChild(
     { mode, pipe: b.pipe(), ...names(b), env: b.env },
     (m) => {
-      if (m.phase === 'started') start = sharedCpu(b.azuritePid);
-      else if (m.phase === 'done') shared = sharedCpuSince(start, sharedCpu(b.azuritePid));
+      if (m.phase === 'started') start = sharedCpu(b.stack.azurite.pid);
+      else if (m.phase === 'done') shared = sharedCpuSince(start, sharedCpu(b.stack.azurite.pid));
     },
     [...NODE_ARGS, ...profileArgs(`${mode}-${index}`, profileDir)],
   );
@@ -120,16 +120,16 @@ async function productRun(
   let lines = (await b.lines()).total;
   b.stack.simulator.log.clear();
   let result: Partial<ProductRun> = {};
-  let sharedAtStart = sharedCpu(b.azuritePid);
+  let sharedAtStart = sharedCpu(b.stack.azurite.pid);
   await runChild(
     { mode: 'product', pipe: b.pipe(), ...names(b), env, againEnv, productEntry },
     async (m) => {
       // The catch-up starts as the first invocation reports: what the others spend in between is the catch-up's.
       if (m.phase === 'first') {
         result.first = m.usage;
-        sharedAtStart = sharedCpu(b.azuritePid);
+        sharedAtStart = sharedCpu(b.stack.azurite.pid);
       } else if (m.phase === 'catch-up') {
-        const shared = sharedCpuSince(sharedAtStart, sharedCpu(b.azuritePid));
+        const shared = sharedCpuSince(sharedAtStart, sharedCpu(b.stack.azurite.pid));
         const delivered = await settle(b, lines, expected);
         result = {
           ...result,

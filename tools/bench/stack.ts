@@ -21,8 +21,6 @@ export interface BenchStack {
   env: Env;
   /** The raw pipe's settings, against the same simulator and receiver. */
   pipe(): PipeOptions;
-  /** The Azurite process, whose CPU the bench counts as shared (machine-cpu.ts). */
-  azuritePid: number | undefined;
   /** Lines the receiver accepted so far, and how many of them were not Devo syslog lines. */
   lines(): Promise<{ total: number; invalid: number }>;
   close(): Promise<void>;
@@ -99,7 +97,6 @@ export async function startBenchStack(records: number, blobs: number): Promise<B
         tag: TAG,
       },
     }),
-    azuritePid: stack.azurite.pid,
     lines: () => receiver.lines(),
     close: async () => {
       await receiver.close();
